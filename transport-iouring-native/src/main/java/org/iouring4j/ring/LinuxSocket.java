@@ -1,0 +1,191 @@
+package org.iouring4j.ring;
+
+import org.iouring4j.ring.internal.Syscalls;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Synchronous socket syscalls for TCP sockets driven by io_uring: creation, bind, listen, addresses, options,
+ * shutdown. Reads, writes, accepts and connects go through the ring instead.
+ *
+ * <p>Sockets are created <em>blocking</em>: io_uring makes every op asynchronous by itself (arming an
+ * internal poll when a socket is not ready), whereas on an {@code O_NONBLOCK} socket it would hand
+ * {@code -EAGAIN} back to us.
+ *
+ * <p>Option constants are the asm-generic values used by x86_64 and aarch64.
+ */
+public final class LinuxSocket {
+    public static final int SOL_SOCKET = 1;
+    public static final int IPPROTO_IP = 0;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_IPV6 = 41;
+    public static final int SO_REUSEADDR = 2;
+    public static final int SO_ERROR = 4;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_KEEPALIVE = 9;
+    public static final int SO_LINGER = 13;
+    public static final int SO_REUSEPORT = 15;
+    public static final int IP_TOS = 1;
+    public static final int IPV6_V6ONLY = 26;
+    public static final int IPV6_TCLASS = 67;
+    public static final int TCP_NODELAY = 1;
+    public static final int TCP_CORK = 3;
+    public static final int TCP_KEEPIDLE = 4;
+    public static final int TCP_KEEPINTVL = 5;
+    public static final int TCP_KEEPCNT = 6;
+    public static final int TCP_QUICKACK = 12;
+    public static final int TCP_USER_TIMEOUT = 18;
+    public static final int TCP_FASTOPEN = 23;
+    public static final int TCP_NOTSENT_LOWAT = 25;
+    public static final int TCP_FASTOPEN_CONNECT = 30;
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 0x80000;
+
+    private LinuxSocket() {
+    }
+
+    /** A blocking, close-on-exec TCP socket; with {@code ipv6}, dual-stack (IPv4-mapped addresses work). */
+    public static int newStreamSocket(boolean ipv6) throws NativeIoException {
+        int fd = Syscalls.socket(ipv6 ? SockAddr.AF_INET6 : SockAddr.AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new NativeIoException("socket", fd);
+        }
+        if (ipv6) {
+            int ret = setIntOption0(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+            if (ret < 0) {
+                Syscalls.close(fd);
+                throw new NativeIoException("setsockopt(IPV6_V6ONLY)", ret);
+            }
+        }
+        return fd;
+    }
+
+    /** Whether this machine can create IPv6 sockets. */
+    public static boolean isIpv6Supported() {
+        int fd = Syscalls.socket(SockAddr.AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            return false;
+        }
+        Syscalls.close(fd);
+        return true;
+    }
+
+    public static void bind(int fd, InetSocketAddress address, boolean ipv6) throws NativeIoException {
+        try (NativeMemory sa = NativeMemory.allocate(SockAddr.STORAGE_SIZE)) {
+            int len = SockAddr.write(sa, 0, address, ipv6);
+            int ret = Syscalls.bind(fd, sa.address(), len);
+            if (ret < 0) {
+                throw new NativeIoException("bind(" + address + ")", ret);
+            }
+        }
+    }
+
+    public static void listen(int fd, int backlog) throws NativeIoException {
+        FileDescriptors.check("listen", Syscalls.listen(fd, backlog));
+    }
+
+    /** Blocking {@code connect(2)} (tests and tools; channels connect through the ring). */
+    public static void connect(int fd, InetSocketAddress address, boolean ipv6) throws NativeIoException {
+        try (NativeMemory sa = NativeMemory.allocate(SockAddr.STORAGE_SIZE)) {
+            int len = SockAddr.write(sa, 0, address, ipv6);
+            int ret;
+            do {
+                ret = Syscalls.connect(fd, sa.address(), len);
+            } while (ret == -Errno.EINTR);
+            if (ret < 0) {
+                throw new NativeIoException("connect(" + address + ")", ret);
+            }
+        }
+    }
+
+    /** Blocking {@code accept4(2)} with close-on-exec (tests and tools; servers accept through the ring). */
+    public static int accept(int fd) throws NativeIoException {
+        int ret;
+        do {
+            ret = Syscalls.accept4(fd, 0, 0, SOCK_CLOEXEC);
+        } while (ret == -Errno.EINTR);
+        return (int) FileDescriptors.check("accept4", ret);
+    }
+
+    /** The socket's local address ({@code getsockname}). */
+    public static InetSocketAddress localAddress(int fd) throws NativeIoException {
+        return address(fd, true);
+    }
+
+    /** The connected peer's address ({@code getpeername}). */
+    public static InetSocketAddress remoteAddress(int fd) throws NativeIoException {
+        return address(fd, false);
+    }
+
+    private static InetSocketAddress address(int fd, boolean local) throws NativeIoException {
+        try (NativeMemory sa = NativeMemory.allocate(SockAddr.STORAGE_SIZE + Integer.BYTES)) {
+            sa.putInt(SockAddr.STORAGE_SIZE, SockAddr.STORAGE_SIZE);
+            long lenAddr = sa.address(SockAddr.STORAGE_SIZE);
+            int ret = local ? Syscalls.getsockname(fd, sa.address(), lenAddr)
+                    : Syscalls.getpeername(fd, sa.address(), lenAddr);
+            if (ret < 0) {
+                throw new NativeIoException(local ? "getsockname" : "getpeername", ret);
+            }
+            return SockAddr.read(sa, 0);
+        }
+    }
+
+    public static void setIntOption(int fd, int level, int option, int value) throws NativeIoException {
+        int ret = setIntOption0(fd, level, option, value);
+        if (ret < 0) {
+            throw new NativeIoException("setsockopt(" + level + ", " + option + ")", ret);
+        }
+    }
+
+    private static int setIntOption0(int fd, int level, int option, int value) {
+        try (NativeMemory v = NativeMemory.allocate(Integer.BYTES)) {
+            v.putInt(0, value);
+            return Syscalls.setsockopt(fd, level, option, v.address(), Integer.BYTES);
+        }
+    }
+
+    public static int getIntOption(int fd, int level, int option) throws NativeIoException {
+        try (NativeMemory v = NativeMemory.allocate(2 * Integer.BYTES)) {
+            v.putInt(Integer.BYTES, Integer.BYTES);
+            int ret = Syscalls.getsockopt(fd, level, option, v.address(), v.address(Integer.BYTES));
+            if (ret < 0) {
+                throw new NativeIoException("getsockopt(" + level + ", " + option + ")", ret);
+            }
+            return v.getInt(0);
+        }
+    }
+
+    /** {@code SO_LINGER}: {@code seconds < 0} turns lingering off; 0 makes close send RST. */
+    public static void setLinger(int fd, int seconds) throws NativeIoException {
+        try (NativeMemory v = NativeMemory.allocate(2 * Integer.BYTES)) {
+            v.putInt(0, seconds < 0 ? 0 : 1);
+            v.putInt(Integer.BYTES, Math.max(seconds, 0));
+            int ret = Syscalls.setsockopt(fd, SOL_SOCKET, SO_LINGER, v.address(), 2 * Integer.BYTES);
+            if (ret < 0) {
+                throw new NativeIoException("setsockopt(SO_LINGER)", ret);
+            }
+        }
+    }
+
+    /** {@code SO_LINGER} seconds, or -1 when off. */
+    public static int getLinger(int fd) throws NativeIoException {
+        try (NativeMemory v = NativeMemory.allocate(3 * Integer.BYTES)) {
+            v.putInt(2 * Integer.BYTES, 2 * Integer.BYTES);
+            int ret = Syscalls.getsockopt(fd, SOL_SOCKET, SO_LINGER, v.address(), v.address(2 * Integer.BYTES));
+            if (ret < 0) {
+                throw new NativeIoException("getsockopt(SO_LINGER)", ret);
+            }
+            return v.getInt(0) == 0 ? -1 : v.getInt(Integer.BYTES);
+        }
+    }
+
+    /** {@code shutdown(2)} with {@link #SHUT_RD}, {@link #SHUT_WR} or {@link #SHUT_RDWR}. */
+    public static void shutdown(int fd, int how) throws NativeIoException {
+        FileDescriptors.check("shutdown", Syscalls.shutdown(fd, how));
+    }
+}
