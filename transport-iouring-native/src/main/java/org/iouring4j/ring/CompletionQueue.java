@@ -95,8 +95,9 @@ public final class CompletionQueue {
     }
 
     /**
-     * The kernel's count of completions that did not fit in the queue. With {@code IORING_FEAT_NODROP} they
-     * are kept and delivered later, so this counts pressure, not loss.
+     * The kernel's count of completions <em>lost</em>. With {@code IORING_FEAT_NODROP} a completion that does
+     * not fit in the queue is kept and delivered later ({@link #isOverflowPending()}) without counting here;
+     * it counts only those the kernel could not even allocate room for, so anything above 0 means lost CQEs.
      */
     public long overflowCount() {
         return Integer.toUnsignedLong(cqRing.getIntOpaque(koverflowOffset));

@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A region of native memory read and written as plain memory from Java: the rings mapped from the kernel,
@@ -28,6 +29,9 @@ public final class NativeMemory implements AutoCloseable {
     private static final VarHandle SHORT = MethodHandles.byteBufferViewVarHandle(short[].class, ByteOrder.nativeOrder());
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
+    /** Bytes currently allocated or mapped by this class and not yet released (views excluded). */
+    private static final AtomicLong LIVE_BYTES = new AtomicLong();
+
     /** How a region is given back when closed. */
     private enum Release { FREE, MUNMAP, NONE }
 
@@ -41,6 +45,17 @@ public final class NativeMemory implements AutoCloseable {
         this.size = size;
         this.release = release;
         this.buffer = new Pointer(address).getByteBuffer(0, size).order(ByteOrder.nativeOrder());
+        if (release != Release.NONE) {
+            LIVE_BYTES.addAndGet(size);
+        }
+    }
+
+    /**
+     * Native bytes this library currently holds (heap allocations and mappings, not views): a leak check
+     * for tests and soak runs. Setup-time bookkeeping only; no I/O path allocates native memory.
+     */
+    public static long liveBytes() {
+        return LIVE_BYTES.get();
     }
 
     /**
@@ -208,6 +223,9 @@ public final class NativeMemory implements AutoCloseable {
             return;
         }
         buffer = null;
+        if (release != Release.NONE) {
+            LIVE_BYTES.addAndGet(-size);
+        }
         switch (release) {
             case FREE:
                 Syscalls.free(address);

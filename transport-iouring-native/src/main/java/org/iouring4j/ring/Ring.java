@@ -29,7 +29,12 @@ public final class Ring implements AutoCloseable {
     private int enterFd;
     /** IORING_ENTER_REGISTERED_RING when {@link #enterFd} is a registered index. */
     private int enterFlags;
+    /** The thread whose registered-ring table holds {@link #enterFd}; only it can unregister that slot. */
+    private Thread ringFdOwner;
     private boolean closed;
+    /** Calls of io_uring_enter and SQEs they consumed: plain counters, written by the issuer thread only. */
+    private long enterCount;
+    private long submittedCount;
 
     private Ring(int fd, int setupFlags, int features, NativeMemory sqRing, NativeMemory cqRing,
                  NativeMemory sqes, NativeMemory params) {
@@ -110,8 +115,17 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    /** Registers the ring fd with itself so that each enter skips the fd table lookup (Linux 5.18+). */
-    private void registerRingFd() {
+    /**
+     * Registers the ring fd with itself so that each enter skips the fd table lookup (Linux 5.18+). A
+     * registered ring fd belongs to the <em>calling thread</em>: call this from the thread that will submit
+     * (as {@link #open} does when {@link RingConfig#registerRingFd()} is set). On kernels without the feature
+     * this does nothing and enters keep using the plain fd.
+     */
+    public void registerRingFd() {
+        checkOpen();
+        if (isRingFdRegistered()) {
+            return;
+        }
         try (NativeMemory update = NativeMemory.allocate(Abi.RsrcUpdate.SIZE)) {
             update.putInt(Abi.RsrcUpdate.OFFSET, -1); // let the kernel pick a slot
             update.putLong(Abi.RsrcUpdate.DATA, fd);
@@ -119,6 +133,7 @@ public final class Ring implements AutoCloseable {
             if (ret == 1) {
                 enterFd = update.getInt(Abi.RsrcUpdate.OFFSET);
                 enterFlags = IoUring.IORING_ENTER_REGISTERED_RING;
+                ringFdOwner = Thread.currentThread();
             }
             // Older kernels answer EINVAL: entering by plain fd works the same, only slightly slower.
         }
@@ -200,6 +215,7 @@ public final class Ring implements AutoCloseable {
     }
 
     private int submit(int waitNr, long timeoutNanos) throws NativeIoException {
+        checkOpen(); // before publishing the tail, which would touch the unmapped SQ ring
         int toSubmit = sq.publishTail();
         int flags = 0;
         if (hasSetupFlag(IoUring.IORING_SETUP_SQPOLL)) {
@@ -239,7 +255,9 @@ public final class Ring implements AutoCloseable {
         checkOpen();
         for (;;) {
             int ret = Syscalls.ioUringEnter(enterFd, toSubmit, minComplete, flags | enterFlags, arg, argSize);
+            enterCount++;
             if (ret >= 0) {
+                submittedCount += ret;
                 return ret;
             }
             if (ret == -Errno.EINTR) {
@@ -250,6 +268,19 @@ public final class Ring implements AutoCloseable {
             }
             throw new NativeIoException("io_uring_enter", ret);
         }
+    }
+
+    /** Calls of {@code io_uring_enter} so far (including retries after EINTR). Read racily from other threads. */
+    public long enterCount() {
+        return enterCount;
+    }
+
+    /**
+     * SQEs consumed by {@code io_uring_enter} so far. Under SQPOLL the poller consumes SQEs without an enter,
+     * so this counts only those handed over by enters. Read racily from other threads.
+     */
+    public long submittedCount() {
+        return submittedCount;
     }
 
     /** Enables a ring created with {@link RingConfig.Builder#disabled(boolean)}; call from the issuer thread. */
@@ -272,13 +303,18 @@ public final class Ring implements AutoCloseable {
         return !closed;
     }
 
-    /** Unmaps the rings and closes the ring fd; outstanding kernel work is cancelled by the kernel. Idempotent. */
+    /**
+     * Unmaps the rings and closes the ring fd; outstanding kernel work is cancelled by the kernel. Idempotent.
+     * With a registered ring fd, call it from the thread that registered it: from any other thread the
+     * registration, and with it the ring, lives on until that thread exits.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        unregisterRingFd();
         registrar.closeBufferRings();
         sqes.close();
         if (cqRing != sqRing) {
@@ -287,6 +323,26 @@ public final class Ring implements AutoCloseable {
         sqRing.close();
         waitArg.close();
         Syscalls.close(fd);
+    }
+
+    /**
+     * Gives back the slot taken by {@link #registerRingFd()}. The registration holds its own reference to the
+     * ring: without this, closing the fd would keep the ring and its pending ops alive until the owner thread
+     * exits, and each thread has only 16 slots. Another thread's table is not ours to touch; that slot is then
+     * dropped by the kernel when the owner thread exits.
+     */
+    private void unregisterRingFd() {
+        if (!isRingFdRegistered() || Thread.currentThread() != ringFdOwner) {
+            return;
+        }
+        try (NativeMemory update = NativeMemory.allocate(Abi.RsrcUpdate.SIZE)) {
+            update.putInt(Abi.RsrcUpdate.OFFSET, enterFd);
+            // Failure can only mean the slot is already gone; nothing is left to release.
+            Syscalls.ioUringRegister(fd, Abi.Register.UNREGISTER_RING_FDS, update.address(), 1);
+        }
+        enterFd = fd;
+        enterFlags = 0;
+        ringFdOwner = null;
     }
 
     @Override

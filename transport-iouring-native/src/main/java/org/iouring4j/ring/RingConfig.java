@@ -177,7 +177,11 @@ public final class RingConfig {
             return this;
         }
 
-        /** Register the ring fd with the ring itself when the kernel supports it (default on). */
+        /**
+         * Register the ring fd with the ring itself when the kernel supports it (default on). The registration
+         * belongs to the thread that opens the ring; turn this off when another thread will submit, and call
+         * {@link Ring#registerRingFd()} from that thread instead.
+         */
         public Builder registerRingFd(boolean on) {
             this.registerRingFd = on;
             return this;
