@@ -1,0 +1,66 @@
+package org.iouring4j.transport;
+
+import io.netty.channel.IoEvent;
+import org.iouring4j.ring.IoUring;
+import org.iouring4j.ring.NativeIoException;
+import org.iouring4j.ring.Opcode;
+
+/**
+ * One completion delivered to a {@link UringIoHandle}: the result and flags of a CQE, plus the opcode and the
+ * 16-bit data of the op it completes (as given in its {@link UringIoOps}).
+ *
+ * <p>The event loop reuses one instance for every completion it dispatches (no allocation per I/O): read the
+ * fields during {@code handle(...)} and do not keep the reference.
+ */
+public final class UringIoEvent implements IoEvent {
+    private int res;
+    private int flags;
+    private int opcode;
+    private int data;
+
+    UringIoEvent() {
+    }
+
+    void set(int res, int flags, int opcode, int data) {
+        this.res = res;
+        this.flags = flags;
+        this.opcode = opcode;
+        this.data = data;
+    }
+
+    /** The op's result: a byte count, fd or 0 on success, {@code -errno} on failure. */
+    public int res() {
+        return res;
+    }
+
+    /** The CQE's {@code IORING_CQE_F_*} flags. */
+    public int flags() {
+        return flags;
+    }
+
+    /** The opcode of the op that completed (see {@link Opcode}). */
+    public int opcode() {
+        return opcode;
+    }
+
+    /** The 16-bit data the op was submitted with. */
+    public int data() {
+        return data;
+    }
+
+    /** Whether more completions will follow for this (multishot) op: {@code IORING_CQE_F_MORE}. */
+    public boolean hasMore() {
+        return (flags & IoUring.IORING_CQE_F_MORE) != 0;
+    }
+
+    /** A {@link NativeIoException} naming this op and its errno; only meaningful when {@code res() < 0}. */
+    public NativeIoException toException() {
+        return new NativeIoException(Opcode.name(opcode), res);
+    }
+
+    @Override
+    public String toString() {
+        return "UringIoEvent[" + Opcode.name(opcode) + ", res=" + res + ", flags=0x" + Integer.toHexString(flags)
+                + ", data=" + data + "]";
+    }
+}

@@ -1,0 +1,468 @@
+package org.iouring4j.transport;
+
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.IoRegistration;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import org.iouring4j.ring.CompletionHandler;
+import org.iouring4j.ring.CompletionQueue;
+import org.iouring4j.ring.Errno;
+import org.iouring4j.ring.EventFd;
+import org.iouring4j.ring.IoUring;
+import org.iouring4j.ring.NativeIoException;
+import org.iouring4j.ring.NativeMemory;
+import org.iouring4j.ring.Opcode;
+import org.iouring4j.ring.Ring;
+import org.iouring4j.ring.RingConfig;
+import org.iouring4j.ring.SubmissionQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The engine of an io_uring event loop: a Netty {@link IoHandler} that owns one {@link Ring}.
+ *
+ * <pre>{@code
+ * EventLoopGroup group = new MultiThreadIoEventLoopGroup(UringIoHandler.newFactory());
+ * }</pre>
+ *
+ * <p>Each loop iteration ({@link #run}) makes at most one {@code io_uring_enter}: it submits every SQE
+ * queued since the last iteration and, when the loop has nothing else to do, waits in the same call for a
+ * completion, a wakeup, or the next scheduled task's deadline ({@code IORING_ENTER_EXT_ARG}, no timeout SQE).
+ * When nothing is queued and no ring flag asks for a flush, it makes none. Completions are then dispatched
+ * to their handles in a bounded batch so that tasks still get their turn.
+ *
+ * <p>Handles ({@link UringIoHandle}) submit ops through their {@link IoRegistration}; completions come back as
+ * a {@link UringIoEvent}. A registration counts its outstanding completions and is released only when none
+ * is left, so nothing a completion refers to is freed early.
+ */
+public final class UringIoHandler implements IoHandler {
+    private static final Logger logger = LoggerFactory.getLogger(UringIoHandler.class);
+    /** Registration id of the handler's own ops (the eventfd read, the shutdown cancel). */
+    private static final int HANDLER_ID = 0;
+    private static final int EVENTFD_READ = 1;
+    private static final int CANCEL_ALL = 2;
+    private static final long DESTROY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long DESTROY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final ThreadLocal<UringIoHandler> CURRENT = new ThreadLocal<>();
+
+    private final ThreadAwareExecutor executor;
+    private final UringIoHandlerConfig config;
+    private final Ring ring;
+    private final SubmissionQueue sq;
+    private final CompletionQueue cq;
+    private final Wakeup wakeup;
+    /** Where the eventfd READ lands its 8-byte counter. */
+    private final NativeMemory eventFdBuffer;
+    /** Reused for every completion dispatched: no allocation per I/O. */
+    private final UringIoEvent event = new UringIoEvent();
+    private final CompletionHandler dispatcher = this::dispatch;
+
+    /** Registrations by id; id 0 is the handler's own. Ids are recycled only once a registration is released. */
+    private UringIoRegistration[] registrations = new UringIoRegistration[64];
+    private int[] freeIds = new int[16];
+    private int freeIdCount;
+    private int nextId = HANDLER_ID + 1;
+    private int registrationCount;
+    /** Completions still to come for all registrations, and for the handler's own ops. */
+    private long outstanding;
+    private int ownOutstanding;
+    private boolean initialized;
+    private boolean destroying;
+    private boolean destroyed;
+    private boolean overflowWarned;
+
+    private long iterations;
+    private long cqesReaped;
+    private int largestBatch;
+    /** Iterations that found completions waiting in the kernel's overflow list. */
+    private long overflowPressure;
+    /** Completions the kernel dropped (its {@code cq_overflow} counter), as last reported. */
+    private long droppedReported;
+
+    private UringIoHandler(ThreadAwareExecutor executor, UringIoHandlerConfig config) {
+        this.executor = executor;
+        this.config = config;
+        this.ring = openRing(config);
+        EventFd eventFd = null;
+        try {
+            eventFd = EventFd.create();
+            this.eventFdBuffer = NativeMemory.allocate(Long.BYTES);
+        } catch (NativeIoException | RuntimeException e) {
+            if (eventFd != null) {
+                eventFd.close();
+            }
+            ring.close();
+            throw new IllegalStateException("failed to set up the io_uring event loop", e);
+        }
+        this.wakeup = new Wakeup(eventFd);
+        this.sq = ring.submissionQueue();
+        this.cq = ring.completionQueue();
+    }
+
+    /** A factory for {@link io.netty.channel.MultiThreadIoEventLoopGroup} with the default config. */
+    public static IoHandlerFactory newFactory() {
+        return newFactory(new UringIoHandlerConfig());
+    }
+
+    /**
+     * A factory for {@link io.netty.channel.MultiThreadIoEventLoopGroup}.
+     *
+     * @throws UnsatisfiedLinkError when the transport cannot run here ({@link Uring#unavailabilityCause()})
+     */
+    public static IoHandlerFactory newFactory(UringIoHandlerConfig config) {
+        Uring.ensureAvailability();
+        UringIoHandlerConfig snapshot = config.copy();
+        return executor -> new UringIoHandler(executor, snapshot);
+    }
+
+    /**
+     * The handler driving the calling event-loop thread, or {@code null} off such a thread. From elsewhere:
+     * {@code eventLoop.submit(UringIoHandler::current).get()}.
+     */
+    public static UringIoHandler current() {
+        return CURRENT.get();
+    }
+
+    /**
+     * Opens the ring disabled, so that the loop thread, not this constructing thread, becomes its single
+     * issuer when {@link #initialize()} enables it. Optional flags the kernel rejects are dropped in turn.
+     */
+    private static Ring openRing(UringIoHandlerConfig config) {
+        List<RingConfig> candidates = new ArrayList<>();
+        boolean deferTaskrun = config.deferTaskrun() && config.singleIssuer() && !config.sqPoll();
+        if (deferTaskrun) {
+            candidates.add(ringConfig(config).singleIssuer(true).deferTaskrun(true).build());
+        }
+        if (config.singleIssuer()) {
+            candidates.add(ringConfig(config).singleIssuer(true).coopTaskrun(true).taskrunFlag(true).build());
+        }
+        candidates.add(ringConfig(config).build());
+        NativeIoException failure = null;
+        for (RingConfig candidate : candidates) {
+            try {
+                return Ring.open(candidate);
+            } catch (NativeIoException e) {
+                if (e.errno() != Errno.EINVAL) {
+                    throw new IllegalStateException("failed to set up io_uring with " + candidate, e);
+                }
+                logger.debug("Kernel rejected {}; trying fewer optional flags", candidate, e);
+                failure = e;
+            }
+        }
+        throw new IllegalStateException("failed to set up io_uring for " + config, failure);
+    }
+
+    private static RingConfig.Builder ringConfig(UringIoHandlerConfig config) {
+        return RingConfig.builder()
+                .entries(config.ringSize())
+                .cqEntries(config.cqSize())
+                .submitAll(true)
+                .sqPoll(config.sqPoll())
+                .sqThreadIdleMillis(config.sqPoll() ? config.sqThreadIdleMillis() : 0)
+                .sqThreadCpu(config.sqPoll() ? config.sqThreadCpu() : -1)
+                .disabled(true)
+                .registerRingFd(false); // a registered ring fd belongs to a thread: done in initialize()
+    }
+
+    @Override
+    public void initialize() {
+        try {
+            ring.enable();
+        } catch (NativeIoException e) {
+            throw new IllegalStateException("failed to enable the io_uring ring", e);
+        }
+        ring.registerRingFd();
+        CURRENT.set(this);
+        initialized = true;
+        armEventFdRead();
+    }
+
+    /** Keeps one READ of the eventfd in the ring, so a {@link Wakeup} write completes it and ends a wait. */
+    private void armEventFdRead() {
+        sq.addRead(wakeup.fd(), eventFdBuffer.address(), Long.BYTES, 0,
+                UserData.encode(HANDLER_ID, Opcode.READ, EVENTFD_READ));
+        ownOutstanding++;
+    }
+
+    @Override
+    public int run(IoHandlerContext context) {
+        iterations++;
+        try {
+            if (cq.ready() == 0 && context.canBlock()) {
+                wakeup.arm();
+                try {
+                    // Re-check after arming: a task submitted before arm() found no sleeper to wake.
+                    if (context.canBlock()) {
+                        long timeoutNanos = context.delayNanos(System.nanoTime());
+                        ring.submitAndWait(1, Math.max(0, timeoutNanos));
+                    } else {
+                        ring.submit();
+                    }
+                } finally {
+                    wakeup.disarm();
+                }
+            } else {
+                ring.submit();
+            }
+        } catch (NativeIoException | RuntimeException e) {
+            logger.warn("io_uring_enter failed; the event loop continues", e);
+        }
+        return drainCompletions(config.maxCompletionsPerRun());
+    }
+
+    private int drainCompletions(int max) {
+        int handled = cq.drain(dispatcher, max);
+        cqesReaped += handled;
+        if (handled > largestBatch) {
+            largestBatch = handled;
+        }
+        if (cq.isOverflowPending()) {
+            overflowPressure++;
+            if (!overflowWarned) {
+                overflowWarned = true;
+                logger.warn("The io_uring completion queue (size {}) overflowed: the kernel keeps the extra"
+                        + " completions and the loop flushes them, but a larger cqSize (-Diouring4j.cqSize) avoids"
+                        + " the extra work", cq.capacity());
+            }
+        }
+        long dropped = cq.overflowCount();
+        if (dropped > droppedReported) {
+            // Only when the kernel could not even allocate room for an overflowed completion.
+            logger.error("The kernel dropped {} io_uring completions (out of memory); affected channels may hang",
+                    dropped - droppedReported);
+            droppedReported = dropped;
+        }
+        return handled;
+    }
+
+    private void dispatch(long userData, int res, int flags) {
+        int id = UserData.id(userData);
+        int opcode = UserData.opcode(userData);
+        int data = UserData.data(userData);
+        if (id == HANDLER_ID) {
+            ownCompletion(data);
+            return;
+        }
+        UringIoRegistration registration = id > 0 && id < registrations.length ? registrations[id] : null;
+        if (registration == null) {
+            logger.warn("Completion for unknown registration {}: {} res={}", id, Opcode.name(opcode), res);
+            return;
+        }
+        if ((flags & IoUring.IORING_CQE_F_MORE) == 0) {
+            registration.outstanding--;
+            outstanding--;
+        }
+        event.set(res, flags, opcode, data);
+        try {
+            registration.handle.handle(registration, event);
+        } catch (Throwable t) {
+            logger.warn("{} failed to handle {}", registration.handle, event, t);
+        }
+        if (!registration.isValid() && registration.outstanding == 0) {
+            release(registration);
+        }
+    }
+
+    private void ownCompletion(int data) {
+        ownOutstanding--;
+        if (data == EVENTFD_READ && !destroying) {
+            armEventFdRead();
+        }
+    }
+
+    /** Queues the op into the ring (submitted with the loop's next enter). Loop thread only. */
+    long submit(UringIoRegistration registration, UringIoOps ops) {
+        if (!registration.isValid() || destroying) {
+            return -1;
+        }
+        if ((ops.sqeFlags() & IoUring.IOSQE_CQE_SKIP_SUCCESS) != 0) {
+            // Every SQE must yield a CQE, or outstanding-completion counting would never reach zero.
+            throw new IllegalArgumentException("IOSQE_CQE_SKIP_SUCCESS is not supported: " + ops);
+        }
+        long userData = UserData.encode(registration.id, ops.opcode(), ops.data());
+        int sqe = sq.add(ops.opcode(), ops.sqeFlags(), ops.ioPrio(), ops.fd(), ops.offset(), ops.address(),
+                ops.length(), ops.opFlags(), userData);
+        if (ops.bufIndex() != 0) {
+            sq.setBufIndex(sqe, ops.bufIndex());
+        }
+        if (ops.spliceFdIn() != 0) {
+            sq.setSpliceFdIn(sqe, ops.spliceFdIn());
+        }
+        registration.outstanding++;
+        outstanding++;
+        return userData;
+    }
+
+    @Override
+    public IoRegistration register(IoHandle handle) {
+        if (!(handle instanceof UringIoHandle)) {
+            throw new IllegalArgumentException("not a UringIoHandle: " + handle);
+        }
+        if (destroying) {
+            throw new IllegalStateException("the event loop is shutting down");
+        }
+        int id = allocateId();
+        UringIoRegistration registration = new UringIoRegistration(this, (UringIoHandle) handle, id);
+        registrations[id] = registration;
+        registrationCount++;
+        handle.registered();
+        return registration;
+    }
+
+    /** Called on the loop when a registration is cancelled: released now, or after its last completion. */
+    void cancelled(UringIoRegistration registration) {
+        if (registration.outstanding == 0 && registrations[registration.id] == registration) {
+            release(registration);
+        }
+    }
+
+    private void release(UringIoRegistration registration) {
+        registrations[registration.id] = null;
+        registrationCount--;
+        if (freeIdCount == freeIds.length) {
+            freeIds = Arrays.copyOf(freeIds, freeIds.length * 2);
+        }
+        freeIds[freeIdCount++] = registration.id;
+        try {
+            registration.handle.unregistered();
+        } catch (Throwable t) {
+            logger.warn("{} failed in unregistered()", registration.handle, t);
+        }
+    }
+
+    private int allocateId() {
+        if (freeIdCount > 0) {
+            return freeIds[--freeIdCount];
+        }
+        int id = nextId++;
+        if (id >= registrations.length) {
+            registrations = Arrays.copyOf(registrations, registrations.length * 2);
+        }
+        return id;
+    }
+
+    @Override
+    public void wakeup() {
+        // The loop never needs waking by itself: it re-checks for tasks before it blocks.
+        if (!executor.isExecutorThread(Thread.currentThread())) {
+            wakeup.wakeup();
+        }
+    }
+
+    @Override
+    public boolean isCompatible(Class<? extends IoHandle> handleType) {
+        return UringIoHandle.class.isAssignableFrom(handleType);
+    }
+
+    /** Closes every registered handle (called repeatedly while the loop shuts down). */
+    @Override
+    public void prepareToDestroy() {
+        for (UringIoRegistration registration : registrations.clone()) {
+            if (registration != null && registration.isValid()) {
+                try {
+                    registration.handle.close();
+                } catch (Exception e) {
+                    logger.warn("Failed to close {}", registration.handle, e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Cancels every op still in the kernel, waits (at most 5 s) for their completions so that handles can
+     * release their buffers, then closes the eventfd and the ring.
+     */
+    @Override
+    public void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroying = true;
+        try {
+            if (initialized) {
+                cancelEverything();
+            }
+        } finally {
+            destroyed = true;
+            for (UringIoRegistration registration : registrations.clone()) {
+                if (registration != null) {
+                    release(registration);
+                }
+            }
+            wakeup.close();
+            eventFdBuffer.close();
+            ring.close();
+            CURRENT.remove();
+        }
+    }
+
+    private void cancelEverything() {
+        if (outstanding + ownOutstanding == 0) {
+            return;
+        }
+        sq.addCancel(0, IoUring.IORING_ASYNC_CANCEL_ANY, UserData.encode(HANDLER_ID, Opcode.ASYNC_CANCEL, CANCEL_ALL));
+        ownOutstanding++;
+        long deadline = System.nanoTime() + DESTROY_TIMEOUT_NANOS;
+        while (outstanding + ownOutstanding > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                logger.warn("{} io_uring ops still outstanding after shutdown's cancel; closing the ring anyway",
+                        outstanding + ownOutstanding);
+                return;
+            }
+            try {
+                ring.submitAndWait(1, Math.min(left, DESTROY_POLL_NANOS));
+            } catch (NativeIoException e) {
+                logger.warn("io_uring_enter failed during shutdown", e);
+                return;
+            }
+            drainCompletions(Integer.MAX_VALUE);
+        }
+    }
+
+    boolean inEventLoop() {
+        return executor.isExecutorThread(Thread.currentThread());
+    }
+
+    void execute(Runnable task) {
+        executor.execute(task);
+    }
+
+    /** The {@code IORING_SETUP_*} flags this handler's ring was created with (what the kernel accepted). */
+    public int enabledSetupFlags() {
+        return ring.setupFlags();
+    }
+
+    /** The {@code IORING_FEAT_*} bits of this handler's kernel. */
+    public int ringFeatures() {
+        return ring.features();
+    }
+
+    /** Whether the loop enters its ring by registered index ({@code IORING_REGISTER_RING_FDS}). */
+    public boolean isRingFdRegistered() {
+        return ring.isOpen() && ring.isRingFdRegistered();
+    }
+
+    /** Handles currently registered (including cancelled ones still waiting for completions). */
+    public int registrationCount() {
+        return registrationCount;
+    }
+
+    /** A snapshot of the loop's counters. Exact on the loop thread, approximate elsewhere. */
+    public UringIoHandlerMetrics metrics() {
+        return new UringIoHandlerMetrics(iterations, ring.enterCount(), ring.submittedCount(), cqesReaped,
+                largestBatch, overflowPressure, droppedReported);
+    }
+
+    @Override
+    public String toString() {
+        return "UringIoHandler[" + ring + ", registrations=" + registrationCount + "]";
+    }
+}
