@@ -108,6 +108,19 @@ public final class NativeMemory implements AutoCloseable {
         return new NativeMemory(address, size, Release.NONE);
     }
 
+    /**
+     * The address of a direct {@link ByteBuffer}'s first byte (not of its position). One JNI call: for
+     * setup, or as a fallback where the caller has no cheaper way to know it.
+     *
+     * @throws IllegalArgumentException if the buffer is not direct
+     */
+    public static long addressOf(ByteBuffer direct) {
+        if (!direct.isDirect()) {
+            throw new IllegalArgumentException("not a direct buffer: " + direct);
+        }
+        return Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(direct));
+    }
+
     /** The region's first byte, for passing to the kernel. */
     public long address() {
         return address;

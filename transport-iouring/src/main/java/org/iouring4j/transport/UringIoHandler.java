@@ -51,6 +51,8 @@ public final class UringIoHandler implements IoHandler {
     private static final long DESTROY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long DESTROY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final ThreadLocal<UringIoHandler> CURRENT = new ThreadLocal<>();
+    /** Room for 4096 iovecs: a full IOV_MAX gather (1024) four times over before a forced submit. */
+    private static final int SCRATCH_BYTES = 64 * 1024;
 
     private final ThreadAwareExecutor executor;
     private final UringIoHandlerConfig config;
@@ -63,6 +65,8 @@ public final class UringIoHandler implements IoHandler {
     /** Reused for every completion dispatched: no allocation per I/O. */
     private final UringIoEvent event = new UringIoEvent();
     private final CompletionHandler dispatcher = this::dispatch;
+    /** iovecs and sockaddrs that SQEs point to until submission; reset whenever the SQ is drained. */
+    private final SubmissionScratch scratch;
 
     /** Registrations by id; id 0 is the handler's own. Ids are recycled only once a registration is released. */
     private UringIoRegistration[] registrations = new UringIoRegistration[64];
@@ -91,19 +95,34 @@ public final class UringIoHandler implements IoHandler {
         this.config = config;
         this.ring = openRing(config);
         EventFd eventFd = null;
+        NativeMemory buffer = null;
+        SubmissionScratch submissionScratch = null;
         try {
             eventFd = EventFd.create();
-            this.eventFdBuffer = NativeMemory.allocate(Long.BYTES);
-        } catch (NativeIoException | RuntimeException e) {
-            if (eventFd != null) {
-                eventFd.close();
+            buffer = NativeMemory.allocate(Long.BYTES);
+            submissionScratch = new SubmissionScratch(SCRATCH_BYTES);
+        } catch (NativeIoException | RuntimeException | Error e) {
+            for (AutoCloseable created : new AutoCloseable[] {eventFd, buffer, ring}) {
+                closeQuietly(created);
             }
-            ring.close();
             throw new IllegalStateException("failed to set up the io_uring event loop", e);
         }
+        this.eventFdBuffer = buffer;
+        this.scratch = submissionScratch;
         this.wakeup = new Wakeup(eventFd);
         this.sq = ring.submissionQueue();
         this.cq = ring.completionQueue();
+    }
+
+    private static void closeQuietly(AutoCloseable resource) {
+        if (resource == null) {
+            return;
+        }
+        try {
+            resource.close();
+        } catch (Exception e) {
+            logger.debug("Failed to close {} after a setup failure", resource, e);
+        }
     }
 
     /** A factory for {@link io.netty.channel.MultiThreadIoEventLoopGroup} with the default config. */
@@ -214,7 +233,44 @@ public final class UringIoHandler implements IoHandler {
         } catch (NativeIoException | RuntimeException e) {
             logger.warn("io_uring_enter failed; the event loop continues", e);
         }
+        resetScratchIfConsumed();
         return drainCompletions(config.maxCompletionsPerRun());
+    }
+
+    private void resetScratchIfConsumed() {
+        if (sq.pending() == 0) {
+            scratch.reset();
+        }
+    }
+
+    /**
+     * Reserves {@code bytes} of native memory that stays valid until the ops queued now reach the kernel;
+     * for iovec arrays and sockaddrs that SQEs point to. Loop thread only.
+     *
+     * @return the reservation's offset inside {@link #scratchMemory()}
+     */
+    int reserveScratch(int bytes) {
+        int offset = scratch.reserve(bytes);
+        if (offset >= 0) {
+            return offset;
+        }
+        if (bytes > scratch.capacity()) {
+            throw new IllegalArgumentException("scratch request too large: " + bytes);
+        }
+        // The arena is full of data for queued SQEs: hand them to the kernel, which copies what they point to.
+        try {
+            do {
+                ring.submit();
+            } while (sq.pending() != 0); // only under SQPOLL can the kernel lag behind a submit
+        } catch (NativeIoException e) {
+            throw new java.io.UncheckedIOException("submitting to free scratch memory failed", e);
+        }
+        scratch.reset();
+        return scratch.reserve(bytes);
+    }
+
+    NativeMemory scratchMemory() {
+        return scratch.memory();
     }
 
     private int drainCompletions(int max) {
@@ -398,6 +454,7 @@ public final class UringIoHandler implements IoHandler {
             }
             wakeup.close();
             eventFdBuffer.close();
+            scratch.close();
             ring.close();
             CURRENT.remove();
         }

@@ -1,0 +1,67 @@
+package org.iouring4j.transport;
+
+import io.netty.channel.ChannelException;
+import org.iouring4j.ring.LinuxSocket;
+import org.iouring4j.ring.NativeIoException;
+
+/**
+ * Socket option access for the channel configs: {@code setsockopt}/{@code getsockopt} on the channel's fd,
+ * failures reported as Netty reports them from config methods, as {@link ChannelException}.
+ */
+final class SocketOptions {
+    private SocketOptions() {
+    }
+
+    static int getInt(int fd, int level, int option) {
+        try {
+            return LinuxSocket.getIntOption(fd, level, option);
+        } catch (NativeIoException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    static void setInt(int fd, int level, int option, int value) {
+        try {
+            LinuxSocket.setIntOption(fd, level, option, value);
+        } catch (NativeIoException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    static boolean getBoolean(int fd, int level, int option) {
+        return getInt(fd, level, option) != 0;
+    }
+
+    static void setBoolean(int fd, int level, int option, boolean value) {
+        setInt(fd, level, option, value ? 1 : 0);
+    }
+
+    /** IP_TOS for IPv4; for a dual-stack IPv6 socket the IPv6 traffic class too. */
+    static void setTrafficClass(int fd, boolean ipv6, int trafficClass) {
+        setInt(fd, LinuxSocket.IPPROTO_IP, LinuxSocket.IP_TOS, trafficClass);
+        if (ipv6) {
+            setInt(fd, LinuxSocket.IPPROTO_IPV6, LinuxSocket.IPV6_TCLASS, trafficClass);
+        }
+    }
+
+    static int getTrafficClass(int fd, boolean ipv6) {
+        return ipv6 ? getInt(fd, LinuxSocket.IPPROTO_IPV6, LinuxSocket.IPV6_TCLASS)
+                : getInt(fd, LinuxSocket.IPPROTO_IP, LinuxSocket.IP_TOS);
+    }
+
+    static int getLinger(int fd) {
+        try {
+            return LinuxSocket.getLinger(fd);
+        } catch (NativeIoException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    static void setLinger(int fd, int seconds) {
+        try {
+            LinuxSocket.setLinger(fd, seconds);
+        } catch (NativeIoException e) {
+            throw new ChannelException(e);
+        }
+    }
+}

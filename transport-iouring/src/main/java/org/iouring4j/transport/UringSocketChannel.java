@@ -1,0 +1,674 @@
+package org.iouring4j.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FileRegion;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.internal.StringUtil;
+import org.iouring4j.ring.Errno;
+import org.iouring4j.ring.LinuxSocket;
+import org.iouring4j.ring.NativeIoException;
+import org.iouring4j.ring.NativeMemory;
+import org.iouring4j.ring.Opcode;
+import org.iouring4j.ring.SockAddr;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TCP connection on io_uring: the drop-in replacement for {@code NioSocketChannel} and
+ * {@code EpollSocketChannel}.
+ *
+ * <p>Reads are READV SQEs into pooled direct buffers sized by the channel's {@link RecvByteBufAllocator}; with
+ * auto-read on, one read is always in flight. Writes are WRITEV SQEs gathering the flushed buffers of the
+ * {@link ChannelOutboundBuffer} (one write in flight, partial writes resumed); a {@link FileRegion} is copied
+ * through a direct buffer in chunks. Connects are CONNECT SQEs with the channel's connect timeout.
+ */
+public final class UringSocketChannel extends AbstractUringChannel implements SocketChannel {
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+    /** Data tags telling this channel's WRITEVs apart: gathered buffers, or a chunk of a FileRegion. */
+    private static final int DATA_GATHER = 1;
+    private static final int DATA_FILE_CHUNK = 2;
+    private static final int FILE_CHUNK_SIZE = 64 * 1024;
+    private static final int IOVEC_SIZE = 16;
+
+    private final UringSocketChannelConfig config;
+
+    private ByteBuf readBuffer;
+    private boolean readInFlight;
+    /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
+    private boolean readRequested;
+    /** Reads since the allocator handle's last reset: one "read loop" in Netty's terms. */
+    private boolean inReadBurst;
+    /** Inside the pipeline callbacks of a read completion, where read() must not submit a second read. */
+    private boolean processingRead;
+
+    private final GatheringWrite gatheringWrite = new GatheringWrite();
+    private boolean writeInFlight;
+    private ByteBuf fileChunk;
+    private final ChunkTarget chunkTarget = new ChunkTarget();
+
+    private ChannelPromise connectPromise;
+    private Future<?> connectTimeout;
+    private InetSocketAddress requestedRemoteAddress;
+
+    private volatile boolean inputShutdown;
+    private volatile boolean outputShutdown;
+
+    /** A new, unconnected TCP socket (IPv6 dual-stack where available). */
+    public UringSocketChannel() {
+        this(null, newSocket(preferIpv6()), preferIpv6(), false);
+    }
+
+    /** An accepted connection. */
+    UringSocketChannel(UringServerSocketChannel parent, int fd, boolean ipv6) {
+        this(parent, fd, ipv6, true);
+    }
+
+    private UringSocketChannel(Channel parent, int fd, boolean ipv6, boolean active) {
+        super(parent, fd, ipv6, active);
+        this.config = new UringSocketChannelConfig(this);
+    }
+
+    @Override
+    public ServerSocketChannel parent() {
+        return (ServerSocketChannel) super.parent();
+    }
+
+    @Override
+    public UringSocketChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
+
+    @Override
+    protected AbstractUnsafe newUnsafe() {
+        return new StreamUnsafe();
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) throws Exception {
+        LinuxSocket.bind(fd(), checkResolved(localAddress), isIpv6());
+        resetLocalAddress();
+    }
+
+    private static InetSocketAddress checkResolved(SocketAddress address) {
+        InetSocketAddress inet = (InetSocketAddress) address;
+        if (inet.isUnresolved()) {
+            throw new UnresolvedAddressException();
+        }
+        return inet;
+    }
+
+    @Override
+    protected void doDisconnect() throws Exception {
+        doClose();
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        if (writeInFlight) {
+            gatheringWrite.retainUntilCompleted(); // Netty releases the flushed buffers right after this
+        }
+        ChannelPromise promise = connectPromise;
+        if (promise != null) {
+            connectPromise = null;
+            promise.tryFailure(new ClosedChannelException());
+        }
+        cancelConnectTimeout();
+        super.doClose();
+    }
+
+    // ---- reads ----
+
+    @Override
+    protected void doBeginRead() {
+        readRequested = true;
+        if (!readInFlight && !processingRead) {
+            startRead();
+        }
+    }
+
+    /** Called when auto-read is switched off: an in-flight read still delivers what it gets, then reading stops. */
+    void clearReadPending() {
+        EventLoop loop = eventLoop();
+        if (!isRegistered() || loop.inEventLoop()) {
+            readRequested = false;
+        } else {
+            loop.execute(() -> readRequested = false);
+        }
+    }
+
+    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
+    private void startRead() {
+        if (inputShutdown || !isActive() || !isRegisteredWithHandler()) {
+            return;
+        }
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        if (!inReadBurst) {
+            allocHandle.reset(config);
+            inReadBurst = true;
+        }
+        ByteBuf buf = allocHandle.allocate(alloc());
+        if (!buf.isDirect()) {
+            // The kernel writes into native memory; a heap buffer from a custom allocator is swapped out.
+            ByteBuf direct = alloc().directBuffer(buf.capacity());
+            buf.release();
+            buf = direct;
+        }
+        int writable = buf.writableBytes();
+        allocHandle.attemptedBytesRead(writable);
+        int iovec = handler().reserveScratch(IOVEC_SIZE);
+        NativeMemory scratch = handler().scratchMemory();
+        scratch.putLong(iovec, BufferAddress.of(buf, buf.writerIndex()));
+        scratch.putLong(iovec + 8, writable);
+        ops.clear().opcode(Opcode.READV).fd(fd()).address(scratch.address() + iovec).length(1);
+        if (submit() == -1) {
+            buf.release();
+            return;
+        }
+        readBuffer = buf;
+        readInFlight = true;
+    }
+
+    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
+    private void readCompleted(int res) {
+        readInFlight = false;
+        ByteBuf buf = readBuffer;
+        readBuffer = null;
+        if (!isOpen() || res == -Errno.ECANCELED) {
+            buf.release();
+            inReadBurst = false;
+            return;
+        }
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        boolean continueBurst = false;
+        processingRead = true;
+        try {
+            if (res > 0) {
+                buf.writerIndex(buf.writerIndex() + res);
+                allocHandle.lastBytesRead(res);
+                allocHandle.incMessagesRead(1);
+                readRequested = false;
+                pipeline().fireChannelRead(buf);
+                continueBurst = allocHandle.continueReading();
+            } else {
+                buf.release();
+                allocHandle.lastBytesRead(-1);
+            }
+            if (!continueBurst) {
+                inReadBurst = false;
+                allocHandle.readComplete();
+                pipeline().fireChannelReadComplete();
+            }
+            if (res < 0) {
+                pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(Opcode.READV), res));
+                shutdownInputAfterEof();
+            } else if (res == 0) {
+                shutdownInputAfterEof();
+            }
+        } finally {
+            processingRead = false;
+        }
+        if (isOpen() && (continueBurst || readRequested || config.isAutoRead())) {
+            startRead();
+        }
+    }
+
+    /** The peer closed (or reset) its side: half-close if allowed, else close, as Netty's transports do. */
+    private void shutdownInputAfterEof() {
+        if (!isOpen()) {
+            return;
+        }
+        if (inputShutdown) {
+            pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+            return;
+        }
+        if (!config.isAllowHalfClosure()) {
+            unsafe().close(unsafe().voidPromise());
+            return;
+        }
+        inputShutdown = true;
+        try {
+            LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_RD);
+        } catch (NativeIoException ignored) {
+            // Already shut down by the peer's reset: the input is closed either way.
+        }
+        pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+    }
+
+    // ---- writes ----
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof ByteBuf) {
+            ByteBuf buf = (ByteBuf) msg;
+            return buf.isDirect() ? buf : newDirectBuffer(buf);
+        }
+        if (msg instanceof FileRegion) {
+            return msg;
+        }
+        throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
+                + " (expected: ByteBuf, FileRegion)");
+    }
+
+    /** A direct copy of a heap buffer (the kernel reads native memory); the original is released. */
+    private ByteBuf newDirectBuffer(ByteBuf buf) {
+        int readable = buf.readableBytes();
+        if (readable == 0) {
+            ReferenceCountUtil.safeRelease(buf);
+            return Unpooled.EMPTY_BUFFER;
+        }
+        ByteBuf direct = alloc().directBuffer(readable);
+        direct.writeBytes(buf, buf.readerIndex(), readable);
+        ReferenceCountUtil.safeRelease(buf);
+        return direct;
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        if (writeInFlight || !isRegisteredWithHandler()) {
+            return; // the in-flight write's completion continues with the rest
+        }
+        for (;;) {
+            Object msg = in.current();
+            if (msg == null) {
+                return;
+            }
+            if (msg instanceof ByteBuf) {
+                if (submitGatheringWrite(in)) {
+                    return;
+                }
+            } else if (msg instanceof FileRegion) {
+                if (submitFileChunk(in, (FileRegion) msg)) {
+                    return;
+                }
+            } else {
+                in.remove(new UnsupportedOperationException(
+                        "unsupported message type: " + StringUtil.simpleClassName(msg)));
+            }
+        }
+    }
+
+    /** @return true if a WRITEV was submitted; false if only empty buffers were found (and removed) */
+    private boolean submitGatheringWrite(ChannelOutboundBuffer in) throws Exception {
+        if (gatheringWrite.gather(in, UringSocketChannelConfig.MAX_BYTES_PER_WRITE) == 0) {
+            gatheringWrite.completed();
+            in.removeBytes(0);
+            return false;
+        }
+        int iovecs = handler().reserveScratch(gatheringWrite.iovecBytes());
+        NativeMemory scratch = handler().scratchMemory();
+        int count = gatheringWrite.writeIovecs(scratch, iovecs);
+        ops.clear().opcode(Opcode.WRITEV).fd(fd()).address(scratch.address() + iovecs).length(count)
+                .data(DATA_GATHER);
+        if (submit() == -1) {
+            gatheringWrite.completed();
+            throw new ClosedChannelException();
+        }
+        writeInFlight = true;
+        return true;
+    }
+
+    /** @return true if a WRITEV of the next chunk was submitted; false if the region was done (and removed) */
+    private boolean submitFileChunk(ChannelOutboundBuffer in, FileRegion region) throws Exception {
+        long remaining = region.count() - region.transferred();
+        if (remaining <= 0) {
+            in.remove();
+            return false;
+        }
+        ByteBuf chunk = alloc().directBuffer((int) Math.min(FILE_CHUNK_SIZE, remaining));
+        try {
+            chunkTarget.target = chunk;
+            region.transferTo(chunkTarget, region.transferred());
+        } catch (Throwable t) {
+            chunk.release();
+            throw t;
+        } finally {
+            chunkTarget.target = null;
+        }
+        if (!chunk.isReadable()) {
+            chunk.release();
+            throw new IOException("FileRegion " + region + " yielded no bytes at " + region.transferred() + " of "
+                    + region.count());
+        }
+        fileChunk = chunk;
+        return submitFileChunkWrite();
+    }
+
+    private boolean submitFileChunkWrite() throws ClosedChannelException {
+        ByteBuf chunk = fileChunk;
+        int iovec = handler().reserveScratch(IOVEC_SIZE);
+        NativeMemory scratch = handler().scratchMemory();
+        scratch.putLong(iovec, BufferAddress.of(chunk, chunk.readerIndex()));
+        scratch.putLong(iovec + 8, chunk.readableBytes());
+        ops.clear().opcode(Opcode.WRITEV).fd(fd()).address(scratch.address() + iovec).length(1)
+                .data(DATA_FILE_CHUNK);
+        if (submit() == -1) {
+            releaseFileChunk();
+            throw new ClosedChannelException();
+        }
+        writeInFlight = true;
+        return true;
+    }
+
+    private void releaseFileChunk() {
+        if (fileChunk != null) {
+            fileChunk.release();
+            fileChunk = null;
+        }
+    }
+
+    private void writeCompleted(int res, int data) {
+        writeInFlight = false;
+        if (data == DATA_GATHER) {
+            gatheringWrite.completed();
+        }
+        ChannelOutboundBuffer in = unsafe().outboundBuffer();
+        if (!isOpen() || res == -Errno.ECANCELED || in == null) {
+            releaseFileChunk(); // closed or output shut down: Netty already failed the pending writes
+            return;
+        }
+        StreamUnsafe unsafe = (StreamUnsafe) unsafe();
+        if (res < 0) {
+            releaseFileChunk();
+            unsafe.writeFailed(new NativeIoException(Opcode.name(Opcode.WRITEV), res));
+            return;
+        }
+        if (data == DATA_GATHER) {
+            in.removeBytes(res);
+        } else {
+            in.progress(res);
+            fileChunk.skipBytes(res);
+            if (fileChunk.isReadable()) {
+                try {
+                    submitFileChunkWrite(); // the socket took part of the chunk: send the rest first
+                } catch (ClosedChannelException e) {
+                    unsafe.writeFailed(e);
+                }
+                return;
+            }
+            releaseFileChunk();
+            FileRegion region = (FileRegion) in.current();
+            if (region != null && region.transferred() >= region.count()) {
+                in.remove();
+            }
+        }
+        unsafe.writeMore();
+    }
+
+    /** Receives a {@link FileRegion}'s bytes into a direct buffer, as much as the buffer has room for. */
+    private static final class ChunkTarget implements WritableByteChannel {
+        ByteBuf target;
+
+        @Override
+        public int write(ByteBuffer src) {
+            int n = Math.min(src.remaining(), target.writableBytes());
+            ByteBuffer slice = src.duplicate();
+            slice.limit(slice.position() + n);
+            target.writeBytes(slice);
+            src.position(src.position() + n);
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+            // The chunk buffer belongs to the channel.
+        }
+    }
+
+    // ---- connect ----
+
+    private void connectCompleted(int res) {
+        cancelConnectTimeout();
+        ChannelPromise promise = connectPromise;
+        connectPromise = null;
+        if (promise == null) {
+            return; // timed out or closed meanwhile; the promise has been failed already
+        }
+        if (res == 0) {
+            boolean wasActive = isActive();
+            setActive(true);
+            setRemoteAddress(requestedRemoteAddress);
+            resetLocalAddress();
+            boolean promiseSet = promise.trySuccess();
+            if (!wasActive) {
+                pipeline().fireChannelActive();
+            }
+            if (!promiseSet) {
+                unsafe().close(unsafe().voidPromise());
+            }
+        } else {
+            promise.tryFailure(connectException(res, requestedRemoteAddress));
+            ((StreamUnsafe) unsafe()).closeIfClosedPublic();
+        }
+    }
+
+    /** A connect failure as Java reports one: {@link ConnectException} or a subclass, naming op, errno and peer. */
+    private static IOException connectException(int res, InetSocketAddress remote) {
+        NativeIoException cause = new NativeIoException(Opcode.name(Opcode.CONNECT), res);
+        String message = cause.getMessage() + ": " + remote;
+        IOException exception;
+        if (res == -Errno.EHOSTUNREACH || res == -Errno.ENETUNREACH) {
+            exception = new NoRouteToHostException(message);
+        } else if (res == -Errno.ETIMEDOUT) {
+            exception = new ConnectTimeoutException(message);
+        } else {
+            exception = new ConnectException(message);
+        }
+        exception.initCause(cause);
+        return exception;
+    }
+
+    private void connectTimedOut(InetSocketAddress remote, int timeoutMillis) {
+        ChannelPromise promise = connectPromise;
+        if (promise != null && promise.tryFailure(
+                new ConnectTimeoutException("connection timed out after " + timeoutMillis + " ms: " + remote))) {
+            connectPromise = null;
+            unsafe().close(unsafe().voidPromise()); // cancels the CONNECT still in the kernel
+        }
+    }
+
+    private void cancelConnectTimeout() {
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+    }
+
+    // ---- shutdown ----
+
+    @Override
+    protected void doShutdownOutput() throws Exception {
+        if (writeInFlight) {
+            gatheringWrite.retainUntilCompleted(); // Netty fails and releases the flushed buffers next
+        }
+        LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_WR);
+        outputShutdown = true;
+    }
+
+    @Override
+    public boolean isInputShutdown() {
+        return inputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isOutputShutdown() {
+        return outputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return (inputShutdown && outputShutdown) || !isActive();
+    }
+
+    @Override
+    public ChannelFuture shutdownInput() {
+        return shutdownInput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownInput(ChannelPromise promise) {
+        inLoop(() -> {
+            try {
+                LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_RD);
+                inputShutdown = true;
+                promise.setSuccess();
+            } catch (NativeIoException e) {
+                promise.setFailure(e);
+            }
+        });
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput() {
+        return shutdownOutput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput(ChannelPromise promise) {
+        inLoop(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdown() {
+        return shutdown(newPromise());
+    }
+
+    /** Shuts output then input down; fails with the first failure, if any. */
+    @Override
+    public ChannelFuture shutdown(ChannelPromise promise) {
+        shutdownOutput().addListener(output -> shutdownInput().addListener(input -> {
+            Throwable cause = output.cause() != null ? output.cause() : input.cause();
+            if (cause != null) {
+                promise.setFailure(cause);
+            } else {
+                promise.setSuccess();
+            }
+        }));
+        return promise;
+    }
+
+    private void inLoop(Runnable task) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /** This channel's handle in the loop: routes its completions, connects, continues writes. */
+    private final class StreamUnsafe extends AbstractUringUnsafe {
+        @Override
+        void completed(UringIoEvent event) {
+            switch (event.opcode()) {
+                case Opcode.READV:
+                    readCompleted(event.res());
+                    break;
+                case Opcode.WRITEV:
+                    writeCompleted(event.res(), event.data());
+                    break;
+                case Opcode.CONNECT:
+                    connectCompleted(event.res());
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+                return;
+            }
+            try {
+                if (connectPromise != null) {
+                    throw new ConnectionPendingException();
+                }
+                if (isActive()) {
+                    throw new AlreadyConnectedException();
+                }
+                InetSocketAddress remote = checkResolved(remoteAddress);
+                if (localAddress != null) {
+                    doBind(localAddress);
+                }
+                int sockaddr = handler().reserveScratch(SockAddr.STORAGE_SIZE);
+                NativeMemory scratch = handler().scratchMemory();
+                int length = SockAddr.write(scratch, sockaddr, remote, isIpv6());
+                ops.clear().opcode(Opcode.CONNECT).fd(fd()).address(scratch.address() + sockaddr).offset(length);
+                if (submit() == -1) {
+                    throw new ClosedChannelException();
+                }
+                connectPromise = promise;
+                requestedRemoteAddress = remote;
+                int timeoutMillis = config.getConnectTimeoutMillis();
+                if (timeoutMillis > 0) {
+                    connectTimeout = eventLoop().schedule(() -> connectTimedOut(remote, timeoutMillis),
+                            timeoutMillis, TimeUnit.MILLISECONDS);
+                }
+            } catch (Throwable t) {
+                closeIfClosed();
+                promise.tryFailure(annotateConnectException(t, remoteAddress));
+            }
+        }
+
+        void closeIfClosedPublic() {
+            closeIfClosed();
+        }
+
+        /** Continues with what is left in the outbound buffer after a write completed. */
+        void writeMore() {
+            flush0();
+        }
+
+        void writeFailed(Throwable cause) {
+            handleWriteError(cause);
+        }
+    }
+}
