@@ -138,20 +138,35 @@ public final class SubmissionQueue {
     public int add(int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len, int opFlags,
                    long userData) {
         int sqe = nextSqe();
+        // The SQE is eight naturally aligned 64-bit words: packing the small fields makes eight stores of the
+        // whole slot instead of a dozen mixed-width ones (and keeps this method small enough to inline).
         NativeMemory m = sqes;
-        m.putByte(sqe + Abi.Sqe.OPCODE, (byte) opcode);
-        m.putByte(sqe + Abi.Sqe.FLAGS, (byte) sqeFlags);
-        m.putShort(sqe + Abi.Sqe.IOPRIO, (short) ioprio);
-        m.putInt(sqe + Abi.Sqe.FD, fd);
+        m.putLong(sqe, headWord(opcode, sqeFlags, ioprio, fd));
         m.putLong(sqe + Abi.Sqe.OFF, off);
         m.putLong(sqe + Abi.Sqe.ADDR, addr);
-        m.putInt(sqe + Abi.Sqe.LEN, len);
-        m.putInt(sqe + Abi.Sqe.OP_FLAGS, opFlags);
+        m.putLong(sqe + Abi.Sqe.LEN, lenWord(len, opFlags));
         m.putLong(sqe + Abi.Sqe.USER_DATA, userData);
-        m.putLong(sqe + Abi.Sqe.BUF_INDEX, 0L); // buf_index, personality and splice_fd_in in one store
+        m.putLong(sqe + Abi.Sqe.BUF_INDEX, 0L); // buf_index, personality, splice_fd_in
         m.putLong(sqe + Abi.Sqe.ADDR3, 0L);
         m.putLong(sqe + Abi.Sqe.PAD2, 0L);
         return sqe;
+    }
+
+    /** Bytes 0-7 of an SQE: {@code opcode, flags, ioprio, fd} as one native-order word. */
+    static long headWord(int opcode, int sqeFlags, int ioprio, int fd) {
+        if (BIG_ENDIAN) {
+            return ((long) (opcode & 0xFF) << 56) | ((long) (sqeFlags & 0xFF) << 48)
+                    | ((long) (ioprio & 0xFFFF) << 32) | (fd & 0xFFFFFFFFL);
+        }
+        return (opcode & 0xFF) | ((sqeFlags & 0xFF) << 8) | ((long) (ioprio & 0xFFFF) << 16) | ((long) fd << 32);
+    }
+
+    /** Bytes 24-31 of an SQE: {@code len} and the op-specific flags word as one native-order word. */
+    static long lenWord(int len, int opFlags) {
+        if (BIG_ENDIAN) {
+            return ((long) len << 32) | (opFlags & 0xFFFFFFFFL);
+        }
+        return (len & 0xFFFFFFFFL) | ((long) opFlags << 32);
     }
 
     /** ORs {@code IOSQE_*} flags (link, drain, async, fixed file, buffer select...) into an SQE. */
