@@ -35,7 +35,7 @@ public final class SockAddr {
 
     /**
      * Writes {@code address} at {@code offset}. With {@code ipv6} an IPv4 address is written in its
-     * IPv4-mapped IPv6 form (for dual-stack sockets).
+     * IPv4-mapped IPv6 form (for dual-stack sockets), except the wildcard 0.0.0.0, which becomes {@code ::}.
      *
      * @return the sockaddr's length, to pass as {@code addrlen}
      */
@@ -60,6 +60,9 @@ public final class SockAddr {
         if (ip instanceof Inet6Address) {
             memory.put(offset + IN6_ADDR, ip.getAddress(), 0, 16);
             memory.putInt(offset + IN6_SCOPE_ID, ((Inet6Address) ip).getScopeId());
+        } else if (ip.isAnyLocalAddress()) {
+            // 0.0.0.0 on a dual-stack socket means "every address" (::, already zeroed), as in Java's NIO;
+            // its mapped form ::ffff:0.0.0.0 would accept IPv4 connections only.
         } else {
             byte[] mapped = new byte[16];
             mapped[10] = (byte) 0xFF;
