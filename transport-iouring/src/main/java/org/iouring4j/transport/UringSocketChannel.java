@@ -61,8 +61,6 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     private boolean readInFlight;
     /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
     private boolean readRequested;
-    /** Reads since the allocator handle's last reset: one "read loop" in Netty's terms. */
-    private boolean inReadBurst;
     /** Inside the pipeline callbacks of a read completion, where read() must not submit a second read. */
     private boolean processingRead;
 
@@ -181,11 +179,12 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         if (inputShutdown || !isActive() || !isRegisteredWithHandler()) {
             return;
         }
+        // Each READV is a whole "read loop" in Netty's terms, ended by channelReadComplete. Continuing the loop
+        // with another READV when a buffer came back full would be wrong here: unlike a non-blocking read it
+        // waits for more data, and a peer that sent exactly one buffer's worth would never see its response
+        // flushed. (READV completions carry no IORING_CQE_F_SOCK_NONEMPTY hint to tell.)
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-        if (!inReadBurst) {
-            allocHandle.reset(config);
-            inReadBurst = true;
-        }
+        allocHandle.reset(config);
         ByteBuf buf = allocHandle.allocate(alloc());
         if (!buf.isDirect()) {
             // The kernel writes into native memory; a heap buffer from a custom allocator is swapped out.
@@ -215,11 +214,9 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         readBuffer = null;
         if (!isOpen() || res == -Errno.ECANCELED) {
             buf.release();
-            inReadBurst = false;
             return;
         }
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-        boolean continueBurst = false;
         processingRead = true;
         try {
             if (res > 0) {
@@ -228,16 +225,12 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
                 allocHandle.incMessagesRead(1);
                 readRequested = false;
                 pipeline().fireChannelRead(buf);
-                continueBurst = allocHandle.continueReading();
             } else {
                 buf.release();
                 allocHandle.lastBytesRead(-1);
             }
-            if (!continueBurst) {
-                inReadBurst = false;
-                allocHandle.readComplete();
-                pipeline().fireChannelReadComplete();
-            }
+            allocHandle.readComplete();
+            pipeline().fireChannelReadComplete();
             if (res < 0) {
                 pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(Opcode.READV), res));
                 shutdownInputAfterEof();
@@ -247,7 +240,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         } finally {
             processingRead = false;
         }
-        if (isOpen() && (continueBurst || readRequested || config.isAutoRead())) {
+        if (isOpen() && (readRequested || config.isAutoRead())) {
             startRead();
         }
     }

@@ -27,6 +27,45 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 @ExtendWith(RequiresUring.class)
 @Timeout(30)
 class EchoSmokeTest {
+    /**
+     * Request/response with requests exactly as large as the first read buffer (the adaptive allocator starts at
+     * 2048 bytes): the response must still be flushed, i.e. a full buffer must not hold channelReadComplete back
+     * waiting for data that will not come.
+     */
+    @Test
+    void requestExactlyFillingTheReadBufferIsAnswered() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(UringServerSocketChannel.class)
+                    .childHandler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            ctx.write(msg);
+                        }
+
+                        @Override
+                        public void channelReadComplete(ChannelHandlerContext ctx) {
+                            ctx.flush();
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            InetSocketAddress address = (InetSocketAddress) server.localAddress();
+            try (java.net.Socket client = new java.net.Socket(address.getAddress(), address.getPort())) {
+                client.setSoTimeout(5000);
+                byte[] request = new byte[2048];
+                new Random(7).nextBytes(request);
+                for (int round = 0; round < 3; round++) {
+                    client.getOutputStream().write(request);
+                    assertEquals(java.util.Arrays.toString(request),
+                            java.util.Arrays.toString(client.getInputStream().readNBytes(request.length)));
+                }
+            }
+            server.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        }
+    }
+
     @Test
     void echoesOneMebibyteInOrder() throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, UringIoHandler.newFactory());
