@@ -178,10 +178,14 @@ abstract class AbstractUringChannel extends AbstractChannel {
         }
     }
 
+    /**
+     * The bound address: null until bind or connect, as Netty expects (and caches the first non-null answer).
+     * Accepted connections learn theirs on first use.
+     */
     @Override
     protected SocketAddress localAddress0() {
         InetSocketAddress local = localAddress;
-        if (local == null && open) {
+        if (local == null && open && active) {
             try {
                 local = LinuxSocket.localAddress(fd);
                 localAddress = local;
@@ -206,9 +210,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
         return remote;
     }
 
-    /** Forgets the cached local address (after bind or connect, the kernel picks it). */
-    final void resetLocalAddress() {
-        localAddress = null;
+    /** Reads the local address the kernel just assigned (after bind or connect). */
+    final void cacheLocalAddress() throws NativeIoException {
+        localAddress = LinuxSocket.localAddress(fd);
     }
 
     final void setRemoteAddress(InetSocketAddress remote) {

@@ -3,7 +3,6 @@ package org.iouring4j.transport;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ServerSocketChannel;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.FileDescriptors;
@@ -87,7 +86,7 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
     protected void doBind(SocketAddress localAddress) throws Exception {
         LinuxSocket.bind(fd(), (InetSocketAddress) localAddress, isIpv6());
         LinuxSocket.listen(fd(), config.getBacklog());
-        resetLocalAddress();
+        cacheLocalAddress();
         setActive(true);
     }
 
@@ -101,11 +100,10 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
 
     /** Called when auto-read is switched off: disarm a multishot accept so no further connection arrives. */
     void clearReadPending() {
-        EventLoop loop = eventLoop();
-        if (!isRegistered() || loop.inEventLoop()) {
+        if (!isRegistered() || eventLoop().inEventLoop()) {
             clearReadPending0();
         } else {
-            loop.execute(this::clearReadPending0);
+            eventLoop().execute(this::clearReadPending0);
         }
     }
 

@@ -34,6 +34,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +55,8 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     private static final int DATA_FILE_CHUNK = 2;
     private static final int FILE_CHUNK_SIZE = 64 * 1024;
     private static final int IOVEC_SIZE = 16;
+    /** {@code RWF_NOWAIT}: a READV that finds no data completes with -EAGAIN instead of waiting for some. */
+    private static final int RWF_NOWAIT = 0x8;
 
     private final UringSocketChannelConfig config;
 
@@ -61,6 +64,8 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     private boolean readInFlight;
     /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
     private boolean readRequested;
+    /** A read loop is under way: the next READV continues it and must not wait for data. */
+    private boolean inReadLoop;
     /** Inside the pipeline callbacks of a read completion, where read() must not submit a second read. */
     private boolean processingRead;
 
@@ -124,7 +129,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     @Override
     protected void doBind(SocketAddress localAddress) throws Exception {
         LinuxSocket.bind(fd(), checkResolved(localAddress), isIpv6());
-        resetLocalAddress();
+        cacheLocalAddress();
     }
 
     private static InetSocketAddress checkResolved(SocketAddress address) {
@@ -166,11 +171,10 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
 
     /** Called when auto-read is switched off: an in-flight read still delivers what it gets, then reading stops. */
     void clearReadPending() {
-        EventLoop loop = eventLoop();
-        if (!isRegistered() || loop.inEventLoop()) {
+        if (!isRegistered() || eventLoop().inEventLoop()) {
             readRequested = false;
         } else {
-            loop.execute(() -> readRequested = false);
+            eventLoop().execute(() -> readRequested = false);
         }
     }
 
@@ -179,12 +183,14 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         if (inputShutdown || !isActive() || !isRegisteredWithHandler()) {
             return;
         }
-        // Each READV is a whole "read loop" in Netty's terms, ended by channelReadComplete. Continuing the loop
-        // with another READV when a buffer came back full would be wrong here: unlike a non-blocking read it
-        // waits for more data, and a peer that sent exactly one buffer's worth would never see its response
-        // flushed. (READV completions carry no IORING_CQE_F_SOCK_NONEMPTY hint to tell.)
+        // A read loop (Netty's unit ended by channelReadComplete) starts with a READV that waits for data. While
+        // the allocator's handle asks to go on (a full buffer: maybe more data), further READVs carry
+        // RWF_NOWAIT: a drained socket answers -EAGAIN at once, as a non-blocking read would, and the loop ends.
+        // A waiting READV there could hold back channelReadComplete, and a response, indefinitely.
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-        allocHandle.reset(config);
+        if (!inReadLoop) {
+            allocHandle.reset(config);
+        }
         ByteBuf buf = allocHandle.allocate(alloc());
         if (!buf.isDirect()) {
             // The kernel writes into native memory; a heap buffer from a custom allocator is swapped out.
@@ -198,9 +204,11 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         NativeMemory scratch = handler().scratchMemory();
         scratch.putLong(iovec, BufferAddress.of(buf, buf.writerIndex()));
         scratch.putLong(iovec + 8, writable);
-        ops.clear().opcode(Opcode.READV).fd(fd()).address(scratch.address() + iovec).length(1);
+        ops.clear().opcode(Opcode.READV).fd(fd()).address(scratch.address() + iovec).length(1)
+                .opFlags(inReadLoop ? RWF_NOWAIT : 0);
         if (submit() == -1) {
             buf.release();
+            inReadLoop = false;
             return;
         }
         readBuffer = buf;
@@ -214,9 +222,11 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         readBuffer = null;
         if (!isOpen() || res == -Errno.ECANCELED) {
             buf.release();
+            inReadLoop = false;
             return;
         }
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        boolean continueLoop = false;
         processingRead = true;
         try {
             if (res > 0) {
@@ -225,22 +235,26 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
                 allocHandle.incMessagesRead(1);
                 readRequested = false;
                 pipeline().fireChannelRead(buf);
+                continueLoop = isOpen() && !inputShutdown && allocHandle.continueReading();
             } else {
                 buf.release();
-                allocHandle.lastBytesRead(-1);
+                allocHandle.lastBytesRead(res == -Errno.EAGAIN ? 0 : -1);
             }
-            allocHandle.readComplete();
-            pipeline().fireChannelReadComplete();
-            if (res < 0) {
-                pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(Opcode.READV), res));
+            inReadLoop = continueLoop;
+            if (!continueLoop) {
+                allocHandle.readComplete();
+                pipeline().fireChannelReadComplete();
+            }
+            if (res == 0) {
                 shutdownInputAfterEof();
-            } else if (res == 0) {
+            } else if (res < 0 && res != -Errno.EAGAIN) {
+                pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(Opcode.READV), res));
                 shutdownInputAfterEof();
             }
         } finally {
             processingRead = false;
         }
-        if (isOpen() && (readRequested || config.isAutoRead())) {
+        if (isOpen() && (continueLoop || readRequested || config.isAutoRead())) {
             startRead();
         }
     }
@@ -466,7 +480,11 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
             boolean wasActive = isActive();
             setActive(true);
             setRemoteAddress(requestedRemoteAddress);
-            resetLocalAddress();
+            try {
+                cacheLocalAddress();
+            } catch (NativeIoException e) {
+                // Left to be looked up on first use: the channel is active, so localAddress0() will.
+            }
             boolean promiseSet = promise.trySuccess();
             if (!wasActive) {
                 pipeline().fireChannelActive();
@@ -514,8 +532,19 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
 
     // ---- shutdown ----
 
+    /** Shutting down needs a connection: the errors Java's own sockets give otherwise. */
+    private void checkConnected() throws ClosedChannelException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (!isActive()) {
+            throw new NotYetConnectedException();
+        }
+    }
+
     @Override
     protected void doShutdownOutput() throws Exception {
+        checkConnected();
         if (writeInFlight) {
             gatheringWrite.retainUntilCompleted(); // Netty fails and releases the flushed buffers next
         }
@@ -547,10 +576,11 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     public ChannelFuture shutdownInput(ChannelPromise promise) {
         inLoop(() -> {
             try {
+                checkConnected();
                 LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_RD);
                 inputShutdown = true;
                 promise.setSuccess();
-            } catch (NativeIoException e) {
+            } catch (IOException | RuntimeException e) {
                 promise.setFailure(e);
             }
         });
@@ -617,7 +647,9 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
 
         @Override
         public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
-            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+            // The promise stays cancellable, as with Netty's NIO: cancelling it closes the channel, which
+            // cancels the CONNECT in the kernel.
+            if (promise.isDone() || !ensureOpen(promise)) {
                 return;
             }
             try {
@@ -645,6 +677,13 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
                     connectTimeout = eventLoop().schedule(() -> connectTimedOut(remote, timeoutMillis),
                             timeoutMillis, TimeUnit.MILLISECONDS);
                 }
+                promise.addListener(future -> {
+                    if (future.isCancelled() && connectPromise == future) {
+                        connectPromise = null;
+                        cancelConnectTimeout();
+                        close(voidPromise());
+                    }
+                });
             } catch (Throwable t) {
                 closeIfClosed();
                 promise.tryFailure(annotateConnectException(t, remoteAddress));
