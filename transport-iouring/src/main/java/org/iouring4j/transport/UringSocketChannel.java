@@ -37,6 +37,7 @@ import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,7 +71,16 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     private boolean processingRead;
 
     private final GatheringWrite gatheringWrite = new GatheringWrite();
+    /**
+     * A WRITEV is in the kernel. Stays set until its written buffers are removed from the outbound buffer, so
+     * that a listener writing and flushing from inside that removal does not gather them a second time.
+     */
     private boolean writeInFlight;
+    private long writeUserData;
+    /** The outbound buffer the in-flight write came from; Netty forgets it when the channel starts closing. */
+    private ChannelOutboundBuffer writeOutbound;
+    /** A close waiting for the in-flight write's completion (see {@link StreamUnsafe#prepareToClose()}). */
+    private Runnable pendingClose;
     private ByteBuf fileChunk;
     private final ChunkTarget chunkTarget = new ChunkTarget();
 
@@ -315,6 +325,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         if (writeInFlight || !isRegisteredWithHandler()) {
             return; // the in-flight write's completion continues with the rest
         }
+        writeOutbound = in;
         for (;;) {
             Object msg = in.current();
             if (msg == null) {
@@ -347,7 +358,8 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         int count = gatheringWrite.writeIovecs(scratch, iovecs);
         ops.clear().opcode(Opcode.WRITEV).fd(fd()).address(scratch.address() + iovecs).length(count)
                 .data(DATA_GATHER);
-        if (submit() == -1) {
+        writeUserData = submit();
+        if (writeUserData == -1) {
             gatheringWrite.completed();
             throw new ClosedChannelException();
         }
@@ -389,7 +401,8 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         scratch.putLong(iovec + 8, chunk.readableBytes());
         ops.clear().opcode(Opcode.WRITEV).fd(fd()).address(scratch.address() + iovec).length(1)
                 .data(DATA_FILE_CHUNK);
-        if (submit() == -1) {
+        writeUserData = submit();
+        if (writeUserData == -1) {
             releaseFileChunk();
             throw new ClosedChannelException();
         }
@@ -405,19 +418,20 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     }
 
     private void writeCompleted(int res, int data) {
-        writeInFlight = false;
         if (data == DATA_GATHER) {
             gatheringWrite.completed();
         }
-        ChannelOutboundBuffer in = unsafe().outboundBuffer();
-        if (!isOpen() || res == -Errno.ECANCELED || in == null) {
-            releaseFileChunk(); // closed or output shut down: Netty already failed the pending writes
-            return;
-        }
+        ChannelOutboundBuffer in = writeOutbound;
         StreamUnsafe unsafe = (StreamUnsafe) unsafe();
-        if (res < 0) {
+        boolean outputGone = unsafe.outboundBuffer() == null && pendingClose == null; // closed or shut down
+        if (!isOpen() || res == -Errno.ECANCELED || res < 0 || outputGone) {
+            writeInFlight = false;
             releaseFileChunk();
-            unsafe.writeFailed(new NativeIoException(Opcode.name(Opcode.WRITEV), res));
+            if (pendingClose != null) {
+                runPendingClose(); // Netty fails what was not written
+            } else if (res < 0 && res != -Errno.ECANCELED && !outputGone && isOpen()) {
+                unsafe.writeFailed(new NativeIoException(Opcode.name(Opcode.WRITEV), res));
+            }
             return;
         }
         if (data == DATA_GATHER) {
@@ -425,10 +439,11 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         } else {
             in.progress(res);
             fileChunk.skipBytes(res);
-            if (fileChunk.isReadable()) {
+            if (fileChunk.isReadable() && pendingClose == null) {
                 try {
                     submitFileChunkWrite(); // the socket took part of the chunk: send the rest first
                 } catch (ClosedChannelException e) {
+                    writeInFlight = false;
                     unsafe.writeFailed(e);
                 }
                 return;
@@ -439,7 +454,18 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
                 in.remove();
             }
         }
-        unsafe.writeMore();
+        writeInFlight = false;
+        if (pendingClose != null) {
+            runPendingClose();
+        } else {
+            unsafe.writeMore();
+        }
+    }
+
+    private void runPendingClose() {
+        Runnable close = pendingClose;
+        pendingClose = null;
+        close.run();
     }
 
     /** Receives a {@link FileRegion}'s bytes into a direct buffer, as much as the buffer has room for. */
@@ -688,6 +714,22 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
                 closeIfClosed();
                 promise.tryFailure(annotateConnectException(t, remoteAddress));
             }
+        }
+
+        /**
+         * A close while a write is in the kernel waits for that write's completion, so its promise tells the
+         * truth: with Netty's NIO, bytes flushed before {@code close()} have been handed to the socket and their
+         * write succeeds. The write is cancelled at once, so one the peer cannot take does not hold the close
+         * up; what it had written still counts.
+         */
+        @Override
+        protected Executor prepareToClose() {
+            if (!writeInFlight || pendingClose != null) {
+                return null;
+            }
+            ops.clear().opcode(Opcode.ASYNC_CANCEL).address(writeUserData).data(DATA_CANCEL);
+            submit();
+            return task -> pendingClose = task;
         }
 
         void closeIfClosedPublic() {
