@@ -114,11 +114,16 @@ abstract class AbstractUringChannel extends AbstractChannel {
             if (f.isSuccess()) {
                 registration = (IoRegistration) f.getNow();
                 handler = registration.attachment();
+                registered();
                 promise.setSuccess();
             } else {
                 promise.setFailure(f.cause());
             }
         });
+    }
+
+    /** Called once the channel is registered with its loop's handler and may submit ops. */
+    void registered() {
     }
 
     @Override

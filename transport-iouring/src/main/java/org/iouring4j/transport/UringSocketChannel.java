@@ -19,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.internal.StringUtil;
 import org.iouring4j.ring.Errno;
+import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.NativeMemory;
@@ -67,6 +68,8 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     private boolean readRequested;
     /** A read loop is under way: the next READV continues it and must not wait for data. */
     private boolean inReadLoop;
+    /** The peer shut its output down (POLLRDHUP): read to the end even if nobody asked to read. */
+    private boolean rdHupReceived;
     /** Inside the pipeline callbacks of a read completion, where read() must not submit a second read. */
     private boolean processingRead;
 
@@ -172,6 +175,33 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     // ---- reads ----
 
     @Override
+    void registered() {
+        if (isActive()) {
+            armRdHupPoll(); // an accepted connection
+        }
+    }
+
+    /**
+     * Watches for the peer shutting its output down, as epoll's EPOLLRDHUP does: with auto-read off and no
+     * read asked for, nothing else would notice, and a half-closed or closed connection would go unreported.
+     * One POLL_ADD per connection, completing once.
+     */
+    private void armRdHupPoll() {
+        ops.clear().opcode(Opcode.POLL_ADD).fd(fd()).opFlags(IoUring.POLLRDHUP);
+        submit();
+    }
+
+    private void rdHupCompleted(int res) {
+        if (res <= 0 || !isOpen() || inputShutdown) {
+            return; // cancelled by close, or already at end of input
+        }
+        rdHupReceived = true;
+        if (!readInFlight && !processingRead) {
+            startRead();
+        }
+    }
+
+    @Override
     protected void doBeginRead() {
         readRequested = true;
         if (!readInFlight && !processingRead) {
@@ -264,7 +294,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         } finally {
             processingRead = false;
         }
-        if (isOpen() && (continueLoop || readRequested || config.isAutoRead())) {
+        if (isOpen() && (continueLoop || readRequested || rdHupReceived || config.isAutoRead())) {
             startRead();
         }
     }
@@ -506,6 +536,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
             boolean wasActive = isActive();
             setActive(true);
             setRemoteAddress(requestedRemoteAddress);
+            armRdHupPoll();
             try {
                 cacheLocalAddress();
             } catch (NativeIoException e) {
@@ -665,6 +696,9 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
                     break;
                 case Opcode.CONNECT:
                     connectCompleted(event.res());
+                    break;
+                case Opcode.POLL_ADD:
+                    rdHupCompleted(event.res());
                     break;
                 default:
                     break;
