@@ -1,0 +1,17 @@
+package org.iouring4j.transport.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.SocketFileRegionTest;
+
+import java.util.List;
+
+/** Netty's {@link SocketFileRegionTest} with iouring4j on at least one side. */
+@UringTestsuite
+public class UringSocketFileRegionTest extends SocketFileRegionTest {
+    @Override
+    protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return UringSocketTestPermutation.INSTANCE.socket();
+    }
+}

@@ -1,0 +1,155 @@
+package org.iouring4j.transport.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
+import io.netty.testsuite.transport.socket.SocketTestPermutation;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import org.iouring4j.transport.UringIoHandler;
+import org.iouring4j.transport.UringServerSocketChannel;
+import org.iouring4j.transport.UringSocketChannel;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Netty's socket testsuite crossed with this transport, as Netty crosses its epoll and io_uring transports:
+ * every server x client combination of {iouring4j, NIO} except NIO x NIO. Tests with only one side of ours
+ * (client-only, server-only) run that side on iouring4j alone.
+ *
+ * <p>The event loop groups are created on first use (so that a class that finds io_uring unavailable fails in
+ * {@link org.iouring4j.transport.RequiresUring}, not in a static initializer), shared by every test of the JVM,
+ * and shut down once at the end of the run by {@link UringTestsuite}'s extension.
+ */
+public final class UringSocketTestPermutation extends SocketTestPermutation {
+    public static final UringSocketTestPermutation INSTANCE = new UringSocketTestPermutation();
+
+    private static final int BOSSES = 1;
+    private static final long SHUTDOWN_TIMEOUT_SECONDS = 10;
+    private static final long WARM_UP_TIMEOUT_SECONDS = 10;
+
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private boolean shutDown;
+    private boolean warmedUp;
+
+    private UringSocketTestPermutation() {
+    }
+
+    synchronized EventLoopGroup uringBossGroup() {
+        ensureGroups();
+        return bossGroup;
+    }
+
+    synchronized EventLoopGroup uringWorkerGroup() {
+        ensureGroups();
+        return workerGroup;
+    }
+
+    private void ensureGroups() {
+        if (shutDown) {
+            throw new IllegalStateException("the testsuite's event loop groups have been shut down");
+        }
+        if (bossGroup == null) {
+            bossGroup = new MultiThreadIoEventLoopGroup(BOSSES,
+                    new DefaultThreadFactory("testsuite-iouring4j-boss", true), UringIoHandler.newFactory());
+            workerGroup = new MultiThreadIoEventLoopGroup(NUM_THREADS,
+                    new DefaultThreadFactory("testsuite-iouring4j-worker", true), UringIoHandler.newFactory());
+        }
+    }
+
+    /**
+     * Starts every loop of the shared groups (threads and rings) and waits for each to run a task, so that the
+     * first test of a class, under the testsuite's tight timeouts (3 s in SocketConnectTest), does not pay for it.
+     * Only the first call does anything.
+     */
+    synchronized void warmUp() throws InterruptedException {
+        if (warmedUp) {
+            return;
+        }
+        warmedUp = true;
+        for (EventLoopGroup group : new EventLoopGroup[] {uringBossGroup(), uringWorkerGroup(), NIO_GROUP}) {
+            for (EventExecutor executor : group) {
+                if (!executor.submit(() -> { }).await(WARM_UP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException(executor + " did not run a task within "
+                            + WARM_UP_TIMEOUT_SECONDS + " s");
+                }
+            }
+        }
+    }
+
+    /**
+     * Shuts the shared groups down (iouring4j's and the NIO one of this permutation) and waits for them.
+     *
+     * @return the groups that did not terminate in time (empty if all did)
+     */
+    synchronized List<String> shutdown() throws InterruptedException {
+        shutDown = true;
+        List<Future<?>> futures = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (EventLoopGroup group : new EventLoopGroup[] {bossGroup, workerGroup, NIO_GROUP}) {
+            if (group != null) {
+                futures.add(group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS / 2, TimeUnit.SECONDS));
+                names.add(group == NIO_GROUP ? "NIO" : group == bossGroup ? "iouring4j boss" : "iouring4j worker");
+            }
+        }
+        List<String> stuck = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            if (!futures.get(i).await(SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                stuck.add(names.get(i));
+            }
+        }
+        return stuck;
+    }
+
+    @Override
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socket() {
+        return withoutNioOnly(combo(serverSocket(), clientSocket()));
+    }
+
+    @Override
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socketWithFastOpen() {
+        return withoutNioOnly(combo(serverSocket(), clientSocketWithFastOpen()));
+    }
+
+    /** The combinations are built server-major with NIO last on both sides: the last one is NIO x NIO. */
+    private static <T> List<T> withoutNioOnly(List<T> combos) {
+        combos.remove(combos.size() - 1);
+        return combos;
+    }
+
+    @Override
+    public List<BootstrapFactory<ServerBootstrap>> serverSocket() {
+        List<BootstrapFactory<ServerBootstrap>> factories = new ArrayList<>(uringServerSocket());
+        factories.add(() -> new ServerBootstrap().group(NIO_GROUP).channel(NioServerSocketChannel.class));
+        return factories;
+    }
+
+    @Override
+    public List<BootstrapFactory<Bootstrap>> clientSocket() {
+        List<BootstrapFactory<Bootstrap>> factories = new ArrayList<>(uringClientSocket());
+        factories.add(() -> new Bootstrap().group(NIO_GROUP).channel(NioSocketChannel.class));
+        return factories;
+    }
+
+    /** This transport's server side alone, for the testsuite's server-only tests. */
+    public List<BootstrapFactory<ServerBootstrap>> uringServerSocket() {
+        return Collections.singletonList(() -> new ServerBootstrap().group(uringBossGroup(), uringWorkerGroup())
+                .channel(UringServerSocketChannel.class));
+    }
+
+    /** This transport's client side alone, for the testsuite's client-only tests. */
+    public List<BootstrapFactory<Bootstrap>> uringClientSocket() {
+        return Collections.singletonList(() -> new Bootstrap().group(uringWorkerGroup())
+                .channel(UringSocketChannel.class));
+    }
+}
