@@ -23,10 +23,16 @@ public final class UringChannelOption {
     public static final ChannelOption<Integer> TCP_USER_TIMEOUT = option("TCP_USER_TIMEOUT");
     /** {@code TCP_NOTSENT_LOWAT}: bytes of unsent data above which the socket stops being writable. */
     public static final ChannelOption<Integer> TCP_NOTSENT_LOWAT = option("TCP_NOTSENT_LOWAT");
-    /** {@code TCP_FASTOPEN} on a server: the queue length of pending TFO requests (0 = off). */
-    public static final ChannelOption<Integer> TCP_FASTOPEN = option("TCP_FASTOPEN");
-    /** {@code TCP_FASTOPEN_CONNECT} on a client: send data in the SYN when a TFO cookie is known. */
-    public static final ChannelOption<Boolean> TCP_FASTOPEN_CONNECT = option("TCP_FASTOPEN_CONNECT");
+    /**
+     * {@code TCP_FASTOPEN} on a server: the queue length of pending TFO requests (0 = off). The same option as
+     * Netty's {@link ChannelOption#TCP_FASTOPEN}, named here too so all Linux options are in one place.
+     */
+    public static final ChannelOption<Integer> TCP_FASTOPEN = ChannelOption.TCP_FASTOPEN;
+    /**
+     * {@code TCP_FASTOPEN_CONNECT} on a client: send data in the SYN when a TFO cookie is known. The same option
+     * as Netty's {@link ChannelOption#TCP_FASTOPEN_CONNECT}.
+     */
+    public static final ChannelOption<Boolean> TCP_FASTOPEN_CONNECT = ChannelOption.TCP_FASTOPEN_CONNECT;
 
     private UringChannelOption() {
     }
