@@ -254,10 +254,17 @@ abstract class AbstractUringChannel extends AbstractChannel {
             close(voidPromise());
         }
 
+        /**
+         * The loop released this channel's registration: after the channel's own deregistration (moving loops),
+         * or because the loop itself is gone (its shutdown released every registration). Only in the first case
+         * may the socket outlive the registration.
+         */
         @Override
         public void unregistered() {
-            if (!open) {
-                closeFd(); // the loop gave up waiting for completions (shutdown timeout)
+            if (!open || registration != null) {
+                open = false;
+                active = false;
+                closeFd();
             }
         }
     }

@@ -19,12 +19,24 @@ public final class Uring {
         Opcode.NOP, Opcode.READ, Opcode.READV, Opcode.WRITEV, Opcode.ACCEPT, Opcode.CONNECT, Opcode.CLOSE,
         Opcode.SHUTDOWN, Opcode.ASYNC_CANCEL, Opcode.POLL_ADD,
     };
+    /**
+     * Classes only the error path uses, loaded up front: that path runs when the process is out of file
+     * descriptors (EMFILE on accept), and loading a class from a class directory then fails for want of an fd,
+     * turning a reportable accept error into a NoClassDefFoundError on the event loop.
+     */
+    private static final Class<?>[] ERROR_PATH_CLASSES = {
+        Opcode.class, org.iouring4j.ring.Errno.class, org.iouring4j.ring.NativeIoException.class,
+        java.net.ConnectException.class, java.net.NoRouteToHostException.class,
+    };
     private static final Throwable UNAVAILABILITY_CAUSE = check();
 
     private Uring() {
     }
 
     private static Throwable check() {
+        for (Class<?> type : ERROR_PATH_CLASSES) {
+            initialize(type);
+        }
         if (!Probe.isAvailable()) {
             return Probe.unavailabilityCause();
         }
@@ -41,6 +53,14 @@ public final class Uring {
             }
         }
         return null;
+    }
+
+    private static void initialize(Class<?> type) {
+        try {
+            Class.forName(type.getName(), true, type.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("impossible: " + type + " is on the class path", e);
+        }
     }
 
     /** Whether the transport can be used in this process. Never throws. */

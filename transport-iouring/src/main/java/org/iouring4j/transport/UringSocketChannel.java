@@ -84,6 +84,11 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     private ChannelOutboundBuffer writeOutbound;
     /** A close waiting for the in-flight write's completion (see {@link StreamUnsafe#prepareToClose()}). */
     private Runnable pendingClose;
+    /**
+     * The peer's end of input arrived while a write was in the kernel: close once that write completes, so a
+     * reset it runs into is reported as the reset it is, not as a clean close.
+     */
+    private boolean closeWhenWriteDone;
     private ByteBuf fileChunk;
     private final ChunkTarget chunkTarget = new ChunkTarget();
 
@@ -309,7 +314,11 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
             return;
         }
         if (!config.isAllowHalfClosure()) {
-            unsafe().close(unsafe().voidPromise());
+            if (writeInFlight) {
+                closeWhenWriteDone = true; // the write's result decides: ECONNRESET fails it, else a clean close
+            } else {
+                unsafe().close(unsafe().voidPromise());
+            }
             return;
         }
         inputShutdown = true;
@@ -461,6 +470,8 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
                 runPendingClose(); // Netty fails what was not written
             } else if (res < 0 && res != -Errno.ECANCELED && !outputGone && isOpen()) {
                 unsafe.writeFailed(new NativeIoException(Opcode.name(Opcode.WRITEV), res));
+            } else if (closeWhenWriteDone && isOpen()) {
+                unsafe.close(unsafe.voidPromise());
             }
             return;
         }
@@ -487,6 +498,8 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         writeInFlight = false;
         if (pendingClose != null) {
             runPendingClose();
+        } else if (closeWhenWriteDone) {
+            unsafe.close(unsafe.voidPromise());
         } else {
             unsafe.writeMore();
         }
@@ -754,11 +767,13 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
          * A close while a write is in the kernel waits for that write's completion, so its promise tells the
          * truth: with Netty's NIO, bytes flushed before {@code close()} have been handed to the socket and their
          * write succeeds. The write is cancelled at once, so one the peer cannot take does not hold the close
-         * up; what it had written still counts.
+         * up; what it had written still counts. Not while the loop shuts down: see below.
          */
         @Override
         protected Executor prepareToClose() {
-            if (!writeInFlight || pendingClose != null) {
+            // While the loop shuts down it could no longer run the rest of a deferred close (Netty hands that
+            // to the loop as a task): close at once; the in-flight write's buffers are retained in doClose().
+            if (!writeInFlight || pendingClose != null || eventLoop().isShuttingDown()) {
                 return null;
             }
             ops.clear().opcode(Opcode.ASYNC_CANCEL).address(writeUserData).data(DATA_CANCEL);
