@@ -1,0 +1,214 @@
+package org.iouring4j.benchmarks;
+
+import org.iouring4j.examples.Transport;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The comparison as Markdown: one table (medians over the rounds, min–max, throughput ratios against Netty NIO
+ * and Netty's io_uring), the issue's targets checked against it, and notes on anything that did not run.
+ */
+final class ComparisonReport {
+    private static final Transport NIO = Transport.NIO;
+    private static final Transport NETTY_IOURING = Transport.NETTY_IOURING;
+    private static final Transport OURS = Transport.IOURING4J;
+
+    private ComparisonReport() {
+    }
+
+    /**
+     * @param header lines describing the machine, the command and the run, printed above the table as a list
+     * @param notes  lines on how things were measured, printed below it as a list
+     */
+    static String render(Results results, List<Scenario> scenarios, List<Transport> transports, List<String> header,
+                         List<String> notes) {
+        StringBuilder md = new StringBuilder("## iouring4j vs Netty's transports\n\n");
+        for (String line : header) {
+            md.append("- ").append(line).append('\n');
+        }
+        md.append('\n')
+                .append("| scenario | server transport | throughput (median) | min–max | × NIO | × Netty io_uring")
+                .append(" | p50 µs | p99 µs | p99.9 µs | server CPU µs/op | server CPU % | client CPU % | syscalls/op")
+                .append(" | RSS MiB |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+                .append(" ---: | ---: |\n");
+        for (Scenario scenario : scenarios) {
+            if (results.skipped().containsKey(scenario)) {
+                continue;
+            }
+            boolean first = true;
+            for (Transport transport : transports) {
+                md.append(row(results, scenario, transport, first ? "**" + scenario.label() + "**" : ""));
+                first = false;
+            }
+        }
+        md.append('\n');
+        targets(md, results, scenarios, transports);
+        md.append("Notes:\n\n");
+        for (String note : notes) {
+            md.append("- ").append(note).append('\n');
+        }
+        problems(md, results, scenarios, transports);
+        return md.toString();
+    }
+
+    private static String row(Results results, Scenario scenario, Transport transport, String label) {
+        Results.Cell cell = results.find(scenario, transport);
+        if (cell == null || !cell.hasData()) {
+            String why = cell == null ? "not run" : cell.unavailable != null ? "unavailable" : "failed";
+            return "| " + label + " | " + transport.id() + " | " + why + " | | | | | | | | | | | |\n";
+        }
+        ToDoubleFunction<Sample> rate = Sample::perSecond;
+        return "| " + label
+                + " | " + transport.id()
+                + " | " + rate(cell.median(rate)) + " " + scenario.unit() + "/s"
+                + " | " + rate(cell.min(rate)) + "–" + rate(cell.max(rate))
+                + " | " + ratio(throughputRatio(results, scenario, transport, NIO))
+                + " | " + ratio(throughputRatio(results, scenario, transport, NETTY_IOURING))
+                + " | " + number(cell.median(Sample::p50Micros))
+                + " | " + number(cell.median(Sample::p99Micros))
+                + " | " + number(cell.median(Sample::p999Micros))
+                + " | " + fixed(cell.median(Sample::cpuMicrosPerOp), 2)
+                + " | " + fixed(cell.median(Sample::cpuPercent), 0)
+                + " | " + fixed(cell.median(Sample::clientCpuPercent), 0)
+                + " | " + fixed(cell.syscallsPerOp, 3)
+                + " | " + fixed(cell.max(s -> s.rssKiB() / 1024.0), 0)
+                + " |\n";
+    }
+
+    /** Median throughput of {@code transport} over that of {@code reference}; NaN when either is missing. */
+    static double throughputRatio(Results results, Scenario scenario, Transport transport, Transport reference) {
+        Results.Cell cell = results.find(scenario, transport);
+        Results.Cell ref = results.find(scenario, reference);
+        if (cell == null || ref == null || !cell.hasData() || !ref.hasData()) {
+            return Double.NaN;
+        }
+        return cell.median(Sample::perSecond) / ref.median(Sample::perSecond);
+    }
+
+    /** The targets of issue 5 that this run's scenarios cover, each with its measured value. */
+    private static void targets(StringBuilder md, Results results, List<Scenario> scenarios,
+                                List<Transport> transports) {
+        if (!transports.contains(OURS)) {
+            return;
+        }
+        StringBuilder rows = new StringBuilder();
+        for (Scenario scenario : scenarios) {
+            switch (scenario.id()) {
+                case "echo-16x16x256":
+                case "echo-64x1x64":
+                case "http-64":
+                case "http-256":
+                    rows.append(target(scenario.label() + ": throughput ≥ 1.10× NIO",
+                            throughputRatio(results, scenario, OURS, NIO), 1.10, true));
+                    rows.append(target(scenario.label() + ": throughput ≥ 1.00× Netty io_uring",
+                            throughputRatio(results, scenario, OURS, NETTY_IOURING), 1.00, true));
+                    break;
+                case "echo-4x64x4k":
+                    rows.append(target(scenario.label() + ": throughput within 5% of NIO (≥ 0.95×)",
+                            throughputRatio(results, scenario, OURS, NIO), 0.95, true));
+                    break;
+                case "latency-1x1x64":
+                    rows.append(target(scenario.label() + ": p99 ≤ 1.05× epoll's",
+                            metricRatio(results, scenario, Transport.EPOLL, Sample::p99Micros), 1.05, false));
+                    break;
+                default:
+                    break;
+            }
+            rows.append(target(scenario.label() + ": RSS ≤ 1.1× Netty io_uring's",
+                    rssRatio(results, scenario), 1.10, false));
+        }
+        md.append("Targets (issue 5), iouring4j against the others:\n\n| target | measured | |\n| --- | ---: | --- |\n")
+                .append(rows).append('\n');
+    }
+
+    private static double metricRatio(Results results, Scenario scenario, Transport reference,
+                                      ToDoubleFunction<Sample> metric) {
+        Results.Cell cell = results.find(scenario, OURS);
+        Results.Cell ref = results.find(scenario, reference);
+        if (cell == null || ref == null || !cell.hasData() || !ref.hasData()) {
+            return Double.NaN;
+        }
+        return cell.median(metric) / ref.median(metric);
+    }
+
+    private static double rssRatio(Results results, Scenario scenario) {
+        Results.Cell cell = results.find(scenario, OURS);
+        Results.Cell ref = results.find(scenario, NETTY_IOURING);
+        if (cell == null || ref == null || !cell.hasData() || !ref.hasData()) {
+            return Double.NaN;
+        }
+        return cell.max(s -> s.rssKiB()) / ref.max(s -> s.rssKiB());
+    }
+
+    private static String target(String what, double measured, double bound, boolean atLeast) {
+        String verdict = Double.isNaN(measured) ? "not measured"
+                : (atLeast ? measured >= bound : measured <= bound) ? "met" : "**missed**";
+        return "| " + what + " | " + ratio(measured) + " | " + verdict + " |\n";
+    }
+
+    /** Everything that did not run as planned, so that a missing number always has its reason next to it. */
+    private static void problems(StringBuilder md, Results results, List<Scenario> scenarios,
+                                 List<Transport> transports) {
+        results.skipped().forEach((scenario, why) ->
+                md.append("- ").append(scenario.label()).append(" skipped: ").append(why).append('\n'));
+        for (Scenario scenario : scenarios) {
+            for (Transport transport : transports) {
+                Results.Cell cell = results.find(scenario, transport);
+                if (cell == null) {
+                    continue;
+                }
+                String where = scenario.label() + ", " + transport.id();
+                if (cell.unavailable != null) {
+                    md.append("- ").append(where).append(": server did not start: ").append(cell.unavailable)
+                            .append('\n');
+                }
+                if (!cell.disturbed.isEmpty()) {
+                    md.append("- ").append(where).append(": other processes used the CPUs in every attempt at ")
+                            .append(String.join(", ", cell.disturbed)).append(" (share of a core): noisy\n");
+                }
+                for (String failure : cell.failures) {
+                    md.append("- ").append(where).append(": failed run: ").append(failure).append('\n');
+                }
+                if (cell.loopCounters != null) {
+                    md.append("- ").append(where).append(": loop counters over the server's life: `")
+                            .append(cell.loopCounters).append("`\n");
+                }
+                if (cell.ioUringThreads > 0) {
+                    md.append("- ").append(where).append(": ").append(cell.ioUringThreads)
+                            .append(" io_uring kernel thread(s) (iou-*) seen in the server\n");
+                }
+            }
+        }
+    }
+
+    static String rate(double perSecond) {
+        if (Double.isNaN(perSecond)) {
+            return "–";
+        }
+        if (perSecond >= 1e6) {
+            return String.format(Locale.ROOT, "%.2fM", perSecond / 1e6);
+        }
+        if (perSecond >= 1e3) {
+            return String.format(Locale.ROOT, "%.1fk", perSecond / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0f", perSecond);
+    }
+
+    private static String ratio(double r) {
+        return Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.2f×", r);
+    }
+
+    /** Three significant figures or so: latencies range from tens of µs to hundreds of ms. */
+    private static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "–";
+        }
+        return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String fixed(double v, int decimals) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+}

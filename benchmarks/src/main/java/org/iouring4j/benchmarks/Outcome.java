@@ -1,0 +1,10 @@
+package org.iouring4j.benchmarks;
+
+/**
+ * One run's result.
+ *
+ * @param syscallsPerOp   server syscalls per message or request, {@code NaN} unless the run counted them
+ * @param ioUringThreads  io_uring kernel threads the server had at the end of the window
+ */
+record Outcome(Sample sample, double syscallsPerOp, int ioUringThreads) {
+}
