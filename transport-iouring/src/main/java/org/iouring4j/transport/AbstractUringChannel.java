@@ -3,6 +3,7 @@ package org.iouring4j.transport;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEvent;
@@ -31,6 +32,8 @@ import java.net.SocketAddress;
  */
 abstract class AbstractUringChannel extends AbstractChannel {
     private static final Logger logger = LoggerFactory.getLogger(AbstractUringChannel.class);
+    /** TCP: no disconnect() distinct from close(); 16 reads per read loop at most, as Netty's socket channels. */
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     /** Data tag of the ASYNC_CANCEL a channel submits when it closes. */
     static final int DATA_CANCEL = 0xFFFF;
 
@@ -70,6 +73,16 @@ abstract class AbstractUringChannel extends AbstractChannel {
         } catch (NativeIoException e) {
             throw new ChannelException("failed to create a socket", e);
         }
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
     }
 
     /** The socket's file descriptor. */

@@ -1,6 +1,5 @@
 package org.iouring4j.transport;
 
-import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ServerSocketChannel;
@@ -29,7 +28,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UringServerSocketChannel extends AbstractUringChannel implements ServerSocketChannel {
     private static final Logger logger = LoggerFactory.getLogger(UringServerSocketChannel.class);
-    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     private static final int SOCK_CLOEXEC = 0x80000;
     /** Pause before accepting again after running out of fds or memory, so the loop does not spin. */
     private static final long ACCEPT_RETRY_DELAY_MILLIS = 10;
@@ -55,16 +53,6 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
     @Override
     public UringServerSocketChannelConfig config() {
         return config;
-    }
-
-    @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) super.localAddress();
     }
 
     @Override

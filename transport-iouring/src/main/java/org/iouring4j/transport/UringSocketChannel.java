@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ConnectTimeoutException;
@@ -51,7 +50,6 @@ import java.util.concurrent.TimeUnit;
  * through a direct buffer in chunks. Connects are CONNECT SQEs with the channel's connect timeout.
  */
 public final class UringSocketChannel extends AbstractUringChannel implements SocketChannel {
-    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     /** Data tags telling this channel's WRITEVs apart: gathered buffers, or a chunk of a FileRegion. */
     private static final int DATA_GATHER = 1;
     private static final int DATA_FILE_CHUNK = 2;
@@ -122,16 +120,6 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     @Override
     public UringSocketChannelConfig config() {
         return config;
-    }
-
-    @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) super.localAddress();
     }
 
     @Override
