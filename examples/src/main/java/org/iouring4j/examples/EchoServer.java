@@ -109,8 +109,12 @@ public final class EchoServer {
      * burst produced into one write, as Netty's own echo example does.
      */
     @Sharable
-    static final class EchoServerHandler extends ChannelInboundHandlerAdapter {
-        static final EchoServerHandler INSTANCE = new EchoServerHandler();
+    public static final class EchoServerHandler extends ChannelInboundHandlerAdapter {
+        /** Stateless, so one instance serves every connection. */
+        public static final EchoServerHandler INSTANCE = new EchoServerHandler();
+
+        private EchoServerHandler() {
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {

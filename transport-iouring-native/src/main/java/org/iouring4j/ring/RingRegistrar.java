@@ -80,10 +80,9 @@ public final class RingRegistrar {
         if (addresses.length != lengths.length || addresses.length == 0) {
             throw new IllegalArgumentException("need as many lengths as addresses, at least one");
         }
-        try (NativeMemory iovecs = NativeMemory.allocate(addresses.length * Abi.Iovec.SIZE)) {
+        try (NativeMemory iovecs = NativeMemory.allocate(addresses.length * Iovec.SIZE)) {
             for (int i = 0; i < addresses.length; i++) {
-                iovecs.putLong(i * Abi.Iovec.SIZE + Abi.Iovec.BASE, addresses[i]);
-                iovecs.putLong(i * Abi.Iovec.SIZE + Abi.Iovec.LEN, lengths[i]);
+                Iovec.put(iovecs, i * Iovec.SIZE, addresses[i], lengths[i]);
             }
             register("IORING_REGISTER_BUFFERS", Abi.Register.REGISTER_BUFFERS, iovecs.address(), addresses.length);
         }

@@ -2,6 +2,7 @@ package org.iouring4j.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
+import org.iouring4j.ring.Iovec;
 import org.iouring4j.ring.NativeMemory;
 
 import java.nio.ByteBuffer;
@@ -16,9 +17,6 @@ import java.util.Arrays;
  * {@link #completed()} gives it back when the CQE arrives, so the ordinary path costs no reference counting.
  */
 final class GatheringWrite implements ChannelOutboundBuffer.MessageProcessor {
-    private static final int IOV_MAX = 1024;
-    private static final int IOVEC_SIZE = 16;
-
     private ByteBuf[] buffers = new ByteBuf[4];
     private int count;
     private int iovecs;
@@ -49,7 +47,7 @@ final class GatheringWrite implements ChannelOutboundBuffer.MessageProcessor {
             return true; // removed with the bytes before it; nothing for the kernel to read
         }
         int needed = buf.hasMemoryAddress() ? 1 : Math.max(buf.nioBufferCount(), 1);
-        if (count > 0 && (iovecs + needed > IOV_MAX || bytes + readable > maxBytes)) {
+        if (count > 0 && (iovecs + needed > Iovec.IOV_MAX || bytes + readable > maxBytes)) {
             return false;
         }
         if (count == buffers.length) {
@@ -58,12 +56,12 @@ final class GatheringWrite implements ChannelOutboundBuffer.MessageProcessor {
         buffers[count++] = buf;
         iovecs += needed;
         bytes += readable;
-        return iovecs < IOV_MAX && bytes < maxBytes;
+        return iovecs < Iovec.IOV_MAX && bytes < maxBytes;
     }
 
     /** Bytes of scratch memory the iovec array needs. */
     int iovecBytes() {
-        return iovecs * IOVEC_SIZE;
+        return iovecs * Iovec.SIZE;
     }
 
     /**
@@ -78,22 +76,17 @@ final class GatheringWrite implements ChannelOutboundBuffer.MessageProcessor {
             int index = buf.readerIndex();
             int readable = buf.readableBytes();
             if (buf.hasMemoryAddress()) {
-                putIovec(memory, offset + written++ * IOVEC_SIZE, buf.memoryAddress() + index, readable);
+                Iovec.put(memory, offset + written++ * Iovec.SIZE, buf.memoryAddress() + index, readable);
                 continue;
             }
             // Composite (or address-less) direct buffers: one iovec per underlying NIO buffer.
             for (ByteBuffer nio : buf.nioBuffers(index, readable)) {
                 if (nio.hasRemaining() && written < iovecs) {
-                    putIovec(memory, offset + written++ * IOVEC_SIZE, BufferAddress.of(nio), nio.remaining());
+                    Iovec.put(memory, offset + written++ * Iovec.SIZE, BufferAddress.of(nio), nio.remaining());
                 }
             }
         }
         return written;
-    }
-
-    private static void putIovec(NativeMemory memory, int at, long base, int length) {
-        memory.putLong(at, base);
-        memory.putLong(at + 8, length);
     }
 
     /** The channel is closing with this write in the kernel: keep its buffers alive until it completes. */

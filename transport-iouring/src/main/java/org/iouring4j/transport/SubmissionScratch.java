@@ -18,11 +18,6 @@ final class SubmissionScratch implements AutoCloseable {
         this.memory = NativeMemory.allocate(size);
     }
 
-    /** Room left before the arena must be reset. */
-    int remaining() {
-        return memory.size() - used;
-    }
-
     /**
      * Reserves {@code bytes} (16-byte aligned).
      *

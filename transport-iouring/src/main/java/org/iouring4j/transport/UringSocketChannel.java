@@ -19,6 +19,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.internal.StringUtil;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.IoUring;
+import org.iouring4j.ring.Iovec;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.NativeMemory;
@@ -54,14 +55,13 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     private static final int DATA_GATHER = 1;
     private static final int DATA_FILE_CHUNK = 2;
     private static final int FILE_CHUNK_SIZE = 64 * 1024;
-    private static final int IOVEC_SIZE = 16;
     /** {@code RWF_NOWAIT}: a READV that finds no data completes with -EAGAIN instead of waiting for some. */
     private static final int RWF_NOWAIT = 0x8;
 
     private final UringSocketChannelConfig config;
 
+    /** The buffer of the READV in flight, if any: released with its completion. */
     private ByteBuf readBuffer;
-    private boolean readInFlight;
     /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
     private boolean readRequested;
     /** A read loop is under way: the next READV continues it and must not wait for data. */
@@ -189,7 +189,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
             return; // cancelled by close, or already at end of input
         }
         rdHupReceived = true;
-        if (!readInFlight && !processingRead) {
+        if (readBuffer == null && !processingRead) {
             startRead();
         }
     }
@@ -197,7 +197,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     @Override
     protected void doBeginRead() {
         readRequested = true;
-        if (!readInFlight && !processingRead) {
+        if (readBuffer == null && !processingRead) {
             startRead();
         }
     }
@@ -233,10 +233,9 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         }
         int writable = buf.writableBytes();
         allocHandle.attemptedBytesRead(writable);
-        int iovec = handler().reserveScratch(IOVEC_SIZE);
+        int iovec = handler().reserveScratch(Iovec.SIZE);
         NativeMemory scratch = handler().scratchMemory();
-        scratch.putLong(iovec, BufferAddress.of(buf, buf.writerIndex()));
-        scratch.putLong(iovec + 8, writable);
+        Iovec.put(scratch, iovec, BufferAddress.of(buf, buf.writerIndex()), writable);
         ops.clear().opcode(Opcode.READV).fd(fd()).address(scratch.address() + iovec).length(1)
                 .opFlags(inReadLoop ? RWF_NOWAIT : 0);
         if (submit() == -1) {
@@ -245,12 +244,10 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
             return;
         }
         readBuffer = buf;
-        readInFlight = true;
     }
 
     @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
     private void readCompleted(int res) {
-        readInFlight = false;
         ByteBuf buf = readBuffer;
         readBuffer = null;
         if (!isOpen() || res == -Errno.ECANCELED) {
@@ -422,10 +419,9 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
 
     private boolean submitFileChunkWrite() throws ClosedChannelException {
         ByteBuf chunk = fileChunk;
-        int iovec = handler().reserveScratch(IOVEC_SIZE);
+        int iovec = handler().reserveScratch(Iovec.SIZE);
         NativeMemory scratch = handler().scratchMemory();
-        scratch.putLong(iovec, BufferAddress.of(chunk, chunk.readerIndex()));
-        scratch.putLong(iovec + 8, chunk.readableBytes());
+        Iovec.put(scratch, iovec, BufferAddress.of(chunk, chunk.readerIndex()), chunk.readableBytes());
         ops.clear().opcode(Opcode.WRITEV).fd(fd()).address(scratch.address() + iovec).length(1)
                 .data(DATA_FILE_CHUNK);
         writeUserData = submit();

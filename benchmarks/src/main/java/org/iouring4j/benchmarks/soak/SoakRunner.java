@@ -5,7 +5,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -13,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.internal.PlatformDependent;
+import org.iouring4j.examples.EchoServer;
 import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.transport.UringIoHandler;
 import org.iouring4j.transport.UringServerSocketChannel;
@@ -146,7 +146,7 @@ public final class SoakRunner {
                     protected void initChannel(Channel ch) {
                         serverConnections.incrementAndGet();
                         ch.closeFuture().addListener(f -> serverConnections.decrementAndGet());
-                        ch.pipeline().addLast(Echo.INSTANCE);
+                        ch.pipeline().addLast(EchoServer.EchoServerHandler.INSTANCE);
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -214,31 +214,6 @@ public final class SoakRunner {
         }
     }
 
-    /** The server: echoes what it reads, flushing once per read batch. */
-    @ChannelHandler.Sharable
-    static final class Echo extends ChannelInboundHandlerAdapter {
-        static final Echo INSTANCE = new Echo();
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.write(msg, ctx.voidPromise());
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close(); // a client cut off by the shutdown; clients report real errors
-        }
-    }
-
-    /**
-     * A client connection: sends its pattern stream in random-size chunks, at most {@code window} bytes ahead
-     * of what came back, and checks each echoed byte. Bounded ones close when everything came back.
-     */
     private final class PatternEcho extends ChannelInboundHandlerAdapter {
         private final long stream;
         private final long limit;
