@@ -42,6 +42,10 @@ public final class LinuxSocket {
     public static final int SHUT_RD = 0;
     public static final int SHUT_WR = 1;
     public static final int SHUT_RDWR = 2;
+    /** {@code send}/{@code recv} flag: fail with EAGAIN instead of waiting (io_uring: instead of arming a poll). */
+    public static final int MSG_DONTWAIT = 0x40;
+    /** {@code send} flag: a write to a connection the peer closed fails with EPIPE and raises no SIGPIPE. */
+    public static final int MSG_NOSIGNAL = 0x4000;
 
     private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 0x80000;

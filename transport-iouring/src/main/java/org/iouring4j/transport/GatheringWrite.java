@@ -9,8 +9,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * The buffers of a channel's one WRITEV in flight: gathered from the head of the
- * {@link ChannelOutboundBuffer}, turned into an iovec array, and kept alive until the write's completion.
+ * The buffers of a channel's one write in flight: gathered from the head of the
+ * {@link ChannelOutboundBuffer}, turned into an iovec array for a WRITEV (or, when they are one contiguous
+ * buffer, an address for a SEND), and kept alive until the write's completion.
  *
  * <p>Netty releases flushed buffers as soon as a channel closes or shuts its output down, but the kernel may
  * still be reading them. {@link #retainUntilCompleted()} takes a reference to each at that moment, and
@@ -57,6 +58,17 @@ final class GatheringWrite implements ChannelOutboundBuffer.MessageProcessor {
         iovecs += needed;
         bytes += readable;
         return iovecs < Iovec.IOV_MAX && bytes < maxBytes;
+    }
+
+    /** Whether what was gathered is one contiguous range of memory, which a SEND writes without an iovec. */
+    boolean isSingleBuffer() {
+        return iovecs == 1 && buffers[0].hasMemoryAddress();
+    }
+
+    /** The address of the gathered bytes when {@link #isSingleBuffer()}. */
+    long singleBufferAddress() {
+        ByteBuf buf = buffers[0];
+        return buf.memoryAddress() + buf.readerIndex();
     }
 
     /** Bytes of scratch memory the iovec array needs. */

@@ -16,9 +16,15 @@ public final class Uring {
     private static final int REQUIRED_FEATURES = IoUring.IORING_FEAT_EXT_ARG | IoUring.IORING_FEAT_NODROP
             | IoUring.IORING_FEAT_FAST_POLL | IoUring.IORING_FEAT_SUBMIT_STABLE;
     private static final int[] REQUIRED_OPS = {
-        Opcode.NOP, Opcode.READ, Opcode.READV, Opcode.WRITEV, Opcode.ACCEPT, Opcode.CONNECT, Opcode.CLOSE,
-        Opcode.SHUTDOWN, Opcode.ASYNC_CANCEL, Opcode.POLL_ADD,
+        Opcode.NOP, Opcode.READ, Opcode.READV, Opcode.WRITEV, Opcode.RECV, Opcode.SEND, Opcode.ACCEPT,
+        Opcode.CONNECT, Opcode.CLOSE, Opcode.SHUTDOWN, Opcode.ASYNC_CANCEL, Opcode.POLL_ADD,
     };
+    /**
+     * Whether the kernel has Linux 5.19's socket additions: multishot ACCEPT and {@code IORING_RECVSEND_POLL_FIRST}
+     * (older kernels reject both with EINVAL). Neither has a feature bit; the SOCKET opcode came in the same
+     * release, so its presence is the probe.
+     */
+    static final boolean LINUX_5_19_SOCKET_OPS = Probe.isAvailable() && Probe.system().isSupported(Opcode.SOCKET);
     /**
      * Classes only the error path uses, loaded up front: that path runs when the process is out of file
      * descriptors (EMFILE on accept), and loading a class from a class directory then fails for want of an fd,

@@ -9,7 +9,6 @@ import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.Opcode;
-import org.iouring4j.ring.Probe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,11 +30,7 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
     private static final int SOCK_CLOEXEC = 0x80000;
     /** Pause before accepting again after running out of fds or memory, so the loop does not spin. */
     private static final long ACCEPT_RETRY_DELAY_MILLIS = 10;
-    /**
-     * Multishot accept arrived in Linux 5.19 with no feature bit of its own; the SOCKET opcode came in the
-     * same release, so its presence is the probe.
-     */
-    private static final boolean MULTISHOT_ACCEPT = Probe.isAvailable() && Probe.system().isSupported(Opcode.SOCKET);
+    private static final boolean MULTISHOT_ACCEPT = Uring.LINUX_5_19_SOCKET_OPS;
 
     private final UringServerSocketChannelConfig config;
     private boolean acceptInFlight;

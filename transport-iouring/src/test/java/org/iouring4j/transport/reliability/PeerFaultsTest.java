@@ -255,7 +255,7 @@ class PeerFaultsTest {
         System.out.println("reset mid-read after " + received + " of " + written + " bytes: " + cause);
         assertNotNull(cause, "the channel closed without reporting the reset");
         assertResetSeen("reset mid-read", cause);
-        assertTrue(cause.getMessage().contains("READV"), cause.getMessage());
+        assertTrue(cause.getMessage().contains("RECV"), cause.getMessage());
 
         assertEchoes(healthy, 2, 100_000);
         assertEchoes(connect(address, 'E'), 3, 100_000);

@@ -143,7 +143,7 @@ class ShutdownTest {
     }
 
     /**
-     * Shutdown while a WRITEV waits in the kernel for a peer that does not read: the loop still terminates in
+     * Shutdown while a write waits in the kernel for a peer that does not read: the loop still terminates in
      * bounded time, the channel closes, every write promise completes and every written buffer is released.
      */
     @Test

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Writes issued from inside a write's completion: a promise listener or a {@code channelWritabilityChanged}
- * handler that writes and flushes while the transport is still removing the buffers one WRITEV wrote. Netty's
+ * handler that writes and flushes while the transport is still removing the buffers one write wrote. Netty's
  * own transports make such a nested flush a no-op ({@code inFlush0}) until the written buffers are removed; a
  * transport that submits the nested flush at once sends the not-yet-removed buffers a second time.
  */
