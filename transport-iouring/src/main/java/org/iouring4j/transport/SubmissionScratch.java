@@ -3,7 +3,7 @@ package org.iouring4j.transport;
 import org.iouring4j.ring.NativeMemory;
 
 /**
- * Native scratch memory for what an SQE points to only until it is submitted: iovec arrays of READV/WRITEV,
+ * Native scratch memory for what an SQE points to only until it is submitted: the iovec array of a WRITEV,
  * the sockaddr of a CONNECT. The kernel copies these when it consumes the SQE
  * ({@code IORING_FEAT_SUBMIT_STABLE}), so one arena per event loop, reset once the SQ is drained, serves
  * every channel of the loop: no channel owns native memory and nothing is allocated per I/O.

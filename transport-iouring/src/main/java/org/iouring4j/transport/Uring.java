@@ -16,8 +16,8 @@ public final class Uring {
     private static final int REQUIRED_FEATURES = IoUring.IORING_FEAT_EXT_ARG | IoUring.IORING_FEAT_NODROP
             | IoUring.IORING_FEAT_FAST_POLL | IoUring.IORING_FEAT_SUBMIT_STABLE;
     private static final int[] REQUIRED_OPS = {
-        Opcode.NOP, Opcode.READ, Opcode.READV, Opcode.WRITEV, Opcode.RECV, Opcode.SEND, Opcode.ACCEPT,
-        Opcode.CONNECT, Opcode.CLOSE, Opcode.SHUTDOWN, Opcode.ASYNC_CANCEL, Opcode.POLL_ADD,
+        Opcode.NOP, Opcode.READ, Opcode.WRITEV, Opcode.RECV, Opcode.SEND, Opcode.ACCEPT, Opcode.CONNECT,
+        Opcode.CLOSE, Opcode.SHUTDOWN, Opcode.ASYNC_CANCEL, Opcode.POLL_ADD,
     };
     /**
      * Whether the kernel has Linux 5.19's socket additions: multishot ACCEPT and {@code IORING_RECVSEND_POLL_FIRST}

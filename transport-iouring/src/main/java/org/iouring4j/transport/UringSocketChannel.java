@@ -60,7 +60,11 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     private static final int DATA_GATHER = 1;
     private static final int DATA_FILE_CHUNK = 2;
     private static final int FILE_CHUNK_SIZE = 64 * 1024;
-    private static final boolean POLL_FIRST = Uring.LINUX_5_19_SOCKET_OPS;
+    /**
+     * IORING_RECVSEND_POLL_FIRST and IORING_CQE_F_SOCK_NONEMPTY (a RECV's completion says whether the socket still
+     * holds data) both came in Linux 5.19.
+     */
+    private static final boolean SOCKET_STATE_KNOWN = Uring.LINUX_5_19_SOCKET_OPS;
 
     private final UringSocketChannelConfig config;
 
@@ -71,9 +75,8 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     /** A read loop is under way: the next RECV continues it and must not wait for data. */
     private boolean inReadLoop;
     /**
-     * The last read found the socket drained (it filled less than its buffer, or found nothing): the next read
-     * loop's first RECV arms its poll at once ({@code IORING_RECVSEND_POLL_FIRST}) instead of first trying a
-     * receive that would only answer EAGAIN.
+     * The last read left the socket empty: the next read loop's first RECV arms its poll at once
+     * ({@code IORING_RECVSEND_POLL_FIRST}) instead of first trying a receive that would only answer EAGAIN.
      */
     private boolean socketDrained;
     /** The peer shut its output down (POLLRDHUP): read to the end even if nobody asked to read. */
@@ -245,7 +248,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         allocHandle.attemptedBytesRead(writable);
         ops.clear().opcode(Opcode.RECV).fd(fd()).address(BufferAddress.of(buf, buf.writerIndex())).length(writable)
                 .opFlags(inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0)
-                .ioPrio(!inReadLoop && socketDrained && POLL_FIRST ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
+                .ioPrio(!inReadLoop && socketDrained && SOCKET_STATE_KNOWN ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
         if (submit() == -1) {
             buf.release();
             inReadLoop = false;
@@ -255,7 +258,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
     }
 
     @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
-    private void readCompleted(int res) {
+    private void readCompleted(int res, int flags) {
         ByteBuf buf = readBuffer;
         readBuffer = null;
         if (!isOpen() || res == -Errno.ECANCELED) {
@@ -267,14 +270,19 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         boolean continueLoop = false;
         processingRead = true;
         try {
-            socketDrained = res < allocHandle.attemptedBytesRead();
+            // The kernel says whether data is still queued (TCP always knows); before 5.19 a full buffer is the
+            // only hint. A full buffer with the socket known empty ends the read loop here, saving the RECV that
+            // would only have answered EAGAIN.
+            boolean dataQueued = SOCKET_STATE_KNOWN ? (flags & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0
+                    : res == allocHandle.attemptedBytesRead();
+            socketDrained = !dataQueued;
             if (res > 0) {
                 buf.writerIndex(buf.writerIndex() + res);
                 allocHandle.lastBytesRead(res);
                 allocHandle.incMessagesRead(1);
                 readRequested = false;
                 pipeline().fireChannelRead(buf);
-                continueLoop = isOpen() && !inputShutdown && allocHandle.continueReading();
+                continueLoop = isOpen() && !inputShutdown && dataQueued && allocHandle.continueReading();
             } else {
                 buf.release();
                 allocHandle.lastBytesRead(res == -Errno.EAGAIN ? 0 : -1);
@@ -388,7 +396,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
             return false;
         }
         if (gatheringWrite.isSingleBuffer()) {
-            // One contiguous buffer (bytes <= MAX_BYTES_PER_WRITE, so it fits the int length): no iovec needed.
+            // One contiguous buffer: no iovec needed, and a ByteBuf's readable bytes always fit SEND's length.
             ops.clear().opcode(Opcode.SEND).fd(fd()).address(gatheringWrite.singleBufferAddress())
                     .length((int) bytes).opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_GATHER);
         } else {
@@ -699,7 +707,7 @@ public final class UringSocketChannel extends AbstractUringChannel implements So
         void completed(UringIoEvent event) {
             switch (event.opcode()) {
                 case Opcode.RECV:
-                    readCompleted(event.res());
+                    readCompleted(event.res(), event.flags());
                     break;
                 case Opcode.SEND:
                 case Opcode.WRITEV:
