@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the kernel charges for the socket op a channel picks, everything else equal: one {@code size}-byte write
  * on one end of a loopback TCP connection and one read of it on the other, both in one {@code io_uring_enter}.
- * The write runs first (SQEs are issued in order) and loopback delivers its bytes before the read is issued, so
- * both complete inline and the score is the round trip through the two ops, with no poll or task work.
+ * The write is issued first (SQEs are issued in order) and loopback queues its bytes at the reader within the
+ * write, so the read finds them; the loopback TCP path itself dominates the score, and the gap between the two
+ * settings is what the op choice costs.
  *
  * <ul>
  *   <li>{@code vectored}: WRITEV and READV with one iovec, through the VFS ({@code sock_write_iter}): the iovec
