@@ -8,6 +8,7 @@ import org.iouring4j.ring.internal.Abi;
  * reuse the slots only after we copied their contents out.
  */
 public final class CompletionQueue {
+    private final Ring ring;
     private final NativeMemory cqRing;
     private final NativeMemory sqRing;
     private final int kheadOffset;
@@ -20,7 +21,8 @@ public final class CompletionQueue {
     /** Our head: only this side writes it, so the local copy is always current. */
     private int head;
 
-    CompletionQueue(NativeMemory cqRing, NativeMemory sqRing, NativeMemory params) {
+    CompletionQueue(Ring ring, NativeMemory cqRing, NativeMemory sqRing, NativeMemory params) {
+        this.ring = ring;
         this.cqRing = cqRing;
         this.sqRing = sqRing;
         int off = Abi.Params.CQ_OFF;
@@ -41,6 +43,7 @@ public final class CompletionQueue {
 
     /** Completions ready to be drained now. */
     public int ready() {
+        ring.checkOpen();
         return cqRing.getIntAcquire(ktailOffset) - head;
     }
 
@@ -52,6 +55,7 @@ public final class CompletionQueue {
      * @return the number of completions handled
      */
     public int drain(CompletionHandler handler, int max) {
+        ring.checkOpen(); // the CQ ring is unmapped once the ring is closed
         int first = head;
         int available = cqRing.getIntAcquire(ktailOffset) - first;
         int n = Math.min(available, max);
@@ -86,11 +90,13 @@ public final class CompletionQueue {
      * ({@code IORING_SQ_TASKRUN}).
      */
     public boolean needsFlush() {
+        ring.checkOpen();
         return (sqRing.getIntOpaque(ksqFlagsOffset) & (IoUring.IORING_SQ_CQ_OVERFLOW | IoUring.IORING_SQ_TASKRUN)) != 0;
     }
 
     /** Whether the kernel currently holds overflowed completions that did not fit in the queue. */
     public boolean isOverflowPending() {
+        ring.checkOpen();
         return (sqRing.getIntOpaque(ksqFlagsOffset) & IoUring.IORING_SQ_CQ_OVERFLOW) != 0;
     }
 
@@ -100,6 +106,7 @@ public final class CompletionQueue {
      * it counts only those the kernel could not even allocate room for, so anything above 0 means lost CQEs.
      */
     public long overflowCount() {
+        ring.checkOpen();
         return Integer.toUnsignedLong(cqRing.getIntOpaque(koverflowOffset));
     }
 }

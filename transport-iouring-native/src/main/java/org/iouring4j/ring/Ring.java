@@ -46,7 +46,7 @@ public final class Ring implements AutoCloseable {
         this.sqes = sqes;
         this.enterFd = fd;
         this.sq = new SubmissionQueue(this, sqRing, sqes, params);
-        this.cq = new CompletionQueue(cqRing, sqRing, params);
+        this.cq = new CompletionQueue(this, cqRing, sqRing, params);
         this.waitArg = NativeMemory.allocate(Abi.GeteventsArg.SIZE + Abi.Timespec.SIZE);
         this.registrar = new RingRegistrar(this);
     }

@@ -64,6 +64,7 @@ public final class SubmissionQueue {
 
     /** SQEs filled but not yet consumed by the kernel (submitted or not). */
     public int pending() {
+        ring.checkOpen();
         return tail - sqRing.getIntAcquire(kheadOffset);
     }
 
@@ -74,6 +75,7 @@ public final class SubmissionQueue {
 
     /** SQEs the kernel dropped as invalid (an SQ array index out of range); should stay 0. */
     public int dropped() {
+        ring.checkOpen();
         return sqRing.getIntOpaque(kdroppedOffset);
     }
 
@@ -97,6 +99,7 @@ public final class SubmissionQueue {
     }
 
     private int nextSqe() {
+        ring.checkOpen(); // the SQE array is unmapped once the ring is closed
         if (tail - cachedHead == capacity) {
             cachedHead = sqRing.getIntAcquire(kheadOffset);
             if (tail - cachedHead == capacity) {

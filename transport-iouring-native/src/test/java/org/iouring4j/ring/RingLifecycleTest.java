@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,6 +44,23 @@ class RingLifecycleTest {
         Ring ring = Ring.open(RingConfig.defaults());
         ring.close();
         assertThrows(IllegalStateException.class, () -> ring.enter(0, 0, IoUring.IORING_ENTER_GETEVENTS, 0, 0));
+    }
+
+    /** The queues of a closed ring are unmapped memory: each entry point says so by name rather than crashing. */
+    @Test
+    void closedRingsQueuesRefuseToBeTouched() throws Exception {
+        Ring ring = Ring.open(RingConfig.defaults());
+        SubmissionQueue sq = ring.submissionQueue();
+        CompletionQueue cq = ring.completionQueue();
+        ring.close();
+        assertEquals("ring is closed", assertThrows(IllegalStateException.class, () -> sq.addNop(1)).getMessage());
+        assertThrows(IllegalStateException.class, sq::pending);
+        assertThrows(IllegalStateException.class, sq::dropped);
+        assertThrows(IllegalStateException.class, cq::ready);
+        assertThrows(IllegalStateException.class, () -> cq.drain((userData, res, flags) -> { }));
+        assertThrows(IllegalStateException.class, cq::needsFlush);
+        assertThrows(IllegalStateException.class, cq::isOverflowPending);
+        assertThrows(IllegalStateException.class, cq::overflowCount);
     }
 
     @Test
