@@ -7,6 +7,12 @@ import org.iouring4j.ring.internal.Syscalls;
  * {@code io_uring_enter} (write to it while a read of it is queued in the ring, or register it with
  * {@link RingRegistrar#registerEventFd}).
  *
+ * <p>Two kinds: {@link #create()} makes a <em>blocking</em> eventfd, the one to keep a ring READ queued on: the
+ * kernel parks that READ until a signal arrives, whereas a READ of an {@code O_NONBLOCK} file may complete at
+ * once with {@code -EAGAIN} (kernels that honour {@code O_NONBLOCK} for io_uring reads), which would turn a
+ * re-armed wakeup read into a busy loop. {@link #createNonBlocking()} makes one whose {@link #read()} never
+ * waits, for polling the counter of an eventfd registered with {@link RingRegistrar#registerEventFd}.
+ *
  * <p>{@link #signal()} is safe from any thread as long as the eventfd is open; the owner must make sure
  * nobody signals after {@link #close()} (the fd number could already belong to someone else).
  */
@@ -28,9 +34,18 @@ public final class EventFd implements AutoCloseable {
         this.counter = NativeMemory.allocate(Long.BYTES);
     }
 
-    /** A non-blocking, close-on-exec eventfd starting at 0. */
+    /** A blocking, close-on-exec eventfd starting at 0: for a READ kept queued in a ring. */
     public static EventFd create() throws NativeIoException {
-        int fd = Syscalls.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        return create(EFD_CLOEXEC);
+    }
+
+    /** A non-blocking, close-on-exec eventfd starting at 0: {@link #read()} answers 0 instead of waiting. */
+    public static EventFd createNonBlocking() throws NativeIoException {
+        return create(EFD_CLOEXEC | EFD_NONBLOCK);
+    }
+
+    private static EventFd create(int flags) throws NativeIoException {
+        int fd = Syscalls.eventfd(0, flags);
         if (fd < 0) {
             throw new NativeIoException("eventfd", fd);
         }
@@ -49,7 +64,10 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
-    /** Reads and resets the counter: the number of signals since the last read, 0 if none. */
+    /**
+     * Reads and resets the counter: the number of signals since the last read. With none, a non-blocking
+     * eventfd answers 0 and a blocking one waits for the next signal.
+     */
     public long read() throws NativeIoException {
         long ret = Syscalls.read(fd, counter.address(), Long.BYTES);
         if (ret == -Errno.EAGAIN) {

@@ -12,6 +12,10 @@ import java.net.InetSocketAddress;
  * internal poll when a socket is not ready), whereas on an {@code O_NONBLOCK} socket it would hand
  * {@code -EAGAIN} back to us.
  *
+ * <p>The calls that pass arguments through memory (an option value, a sockaddr and its length) come in two forms:
+ * one that allocates that memory per call, and one that takes {@link #ARGUMENT_MEMORY_SIZE} bytes from the caller,
+ * so that code making such calls per connection (an event loop) allocates nothing.
+ *
  * <p>Option constants are the asm-generic values used by x86_64 and aarch64.
  */
 public final class LinuxSocket {
@@ -47,6 +51,9 @@ public final class LinuxSocket {
     /** {@code send} flag: a write to a connection the peer closed fails with EPIPE and raises no SIGPIPE. */
     public static final int MSG_NOSIGNAL = 0x4000;
 
+    /** Bytes of caller memory the argument-taking forms need: a sockaddr_storage and its length, or an option. */
+    public static final int ARGUMENT_MEMORY_SIZE = SockAddr.STORAGE_SIZE + 2 * Integer.BYTES;
+
     private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 0x80000;
 
@@ -55,12 +62,19 @@ public final class LinuxSocket {
 
     /** A blocking, close-on-exec TCP socket; with {@code ipv6}, dual-stack (IPv4-mapped addresses work). */
     public static int newStreamSocket(boolean ipv6) throws NativeIoException {
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            return newStreamSocket(ipv6, memory);
+        }
+    }
+
+    /** {@link #newStreamSocket(boolean)} with the IPV6_V6ONLY option passed through {@code memory}. */
+    public static int newStreamSocket(boolean ipv6, NativeMemory memory) throws NativeIoException {
         int fd = Syscalls.socket(ipv6 ? SockAddr.AF_INET6 : SockAddr.AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new NativeIoException("socket", fd);
         }
         if (ipv6) {
-            int ret = setIntOption0(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+            int ret = setIntOption0(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, memory);
             if (ret < 0) {
                 Syscalls.close(fd);
                 throw new NativeIoException("setsockopt(IPV6_V6ONLY)", ret);
@@ -80,12 +94,18 @@ public final class LinuxSocket {
     }
 
     public static void bind(int fd, InetSocketAddress address, boolean ipv6) throws NativeIoException {
-        try (NativeMemory sa = NativeMemory.allocate(SockAddr.STORAGE_SIZE)) {
-            int len = SockAddr.write(sa, 0, address, ipv6);
-            int ret = Syscalls.bind(fd, sa.address(), len);
-            if (ret < 0) {
-                throw new NativeIoException("bind(" + address + ")", ret);
-            }
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            bind(fd, address, ipv6, memory);
+        }
+    }
+
+    /** {@link #bind(int, InetSocketAddress, boolean)} with the sockaddr written to {@code memory}. */
+    public static void bind(int fd, InetSocketAddress address, boolean ipv6, NativeMemory memory)
+            throws NativeIoException {
+        int len = SockAddr.write(memory, 0, address, ipv6);
+        int ret = Syscalls.bind(fd, memory.address(), len);
+        if (ret < 0) {
+            throw new NativeIoException("bind(" + address + ")", ret);
         }
     }
 
@@ -118,74 +138,107 @@ public final class LinuxSocket {
 
     /** The socket's local address ({@code getsockname}). */
     public static InetSocketAddress localAddress(int fd) throws NativeIoException {
-        return address(fd, true);
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            return localAddress(fd, memory);
+        }
+    }
+
+    /** {@link #localAddress(int)} with the sockaddr read into {@code memory}. */
+    public static InetSocketAddress localAddress(int fd, NativeMemory memory) throws NativeIoException {
+        return address(fd, true, memory);
     }
 
     /** The connected peer's address ({@code getpeername}). */
     public static InetSocketAddress remoteAddress(int fd) throws NativeIoException {
-        return address(fd, false);
-    }
-
-    private static InetSocketAddress address(int fd, boolean local) throws NativeIoException {
-        try (NativeMemory sa = NativeMemory.allocate(SockAddr.STORAGE_SIZE + Integer.BYTES)) {
-            sa.putInt(SockAddr.STORAGE_SIZE, SockAddr.STORAGE_SIZE);
-            long lenAddr = sa.address(SockAddr.STORAGE_SIZE);
-            int ret = local ? Syscalls.getsockname(fd, sa.address(), lenAddr)
-                    : Syscalls.getpeername(fd, sa.address(), lenAddr);
-            if (ret < 0) {
-                throw new NativeIoException(local ? "getsockname" : "getpeername", ret);
-            }
-            return SockAddr.read(sa, 0);
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            return remoteAddress(fd, memory);
         }
     }
 
+    /** {@link #remoteAddress(int)} with the sockaddr read into {@code memory}. */
+    public static InetSocketAddress remoteAddress(int fd, NativeMemory memory) throws NativeIoException {
+        return address(fd, false, memory);
+    }
+
+    private static InetSocketAddress address(int fd, boolean local, NativeMemory memory) throws NativeIoException {
+        memory.putInt(SockAddr.STORAGE_SIZE, SockAddr.STORAGE_SIZE);
+        long lenAddr = memory.address(SockAddr.STORAGE_SIZE);
+        int ret = local ? Syscalls.getsockname(fd, memory.address(), lenAddr)
+                : Syscalls.getpeername(fd, memory.address(), lenAddr);
+        if (ret < 0) {
+            throw new NativeIoException(local ? "getsockname" : "getpeername", ret);
+        }
+        return SockAddr.read(memory, 0);
+    }
+
     public static void setIntOption(int fd, int level, int option, int value) throws NativeIoException {
-        int ret = setIntOption0(fd, level, option, value);
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            setIntOption(fd, level, option, value, memory);
+        }
+    }
+
+    /** {@link #setIntOption(int, int, int, int)} with the value passed through {@code memory}. */
+    public static void setIntOption(int fd, int level, int option, int value, NativeMemory memory)
+            throws NativeIoException {
+        int ret = setIntOption0(fd, level, option, value, memory);
         if (ret < 0) {
             throw new NativeIoException("setsockopt(" + level + ", " + option + ")", ret);
         }
     }
 
-    private static int setIntOption0(int fd, int level, int option, int value) {
-        try (NativeMemory v = NativeMemory.allocate(Integer.BYTES)) {
-            v.putInt(0, value);
-            return Syscalls.setsockopt(fd, level, option, v.address(), Integer.BYTES);
-        }
+    private static int setIntOption0(int fd, int level, int option, int value, NativeMemory memory) {
+        memory.putInt(0, value);
+        return Syscalls.setsockopt(fd, level, option, memory.address(), Integer.BYTES);
     }
 
     public static int getIntOption(int fd, int level, int option) throws NativeIoException {
-        try (NativeMemory v = NativeMemory.allocate(2 * Integer.BYTES)) {
-            v.putInt(Integer.BYTES, Integer.BYTES);
-            int ret = Syscalls.getsockopt(fd, level, option, v.address(), v.address(Integer.BYTES));
-            if (ret < 0) {
-                throw new NativeIoException("getsockopt(" + level + ", " + option + ")", ret);
-            }
-            return v.getInt(0);
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            return getIntOption(fd, level, option, memory);
         }
+    }
+
+    /** {@link #getIntOption(int, int, int)} with the value read through {@code memory}. */
+    public static int getIntOption(int fd, int level, int option, NativeMemory memory) throws NativeIoException {
+        memory.putInt(Integer.BYTES, Integer.BYTES);
+        int ret = Syscalls.getsockopt(fd, level, option, memory.address(), memory.address(Integer.BYTES));
+        if (ret < 0) {
+            throw new NativeIoException("getsockopt(" + level + ", " + option + ")", ret);
+        }
+        return memory.getInt(0);
     }
 
     /** {@code SO_LINGER}: {@code seconds < 0} turns lingering off; 0 makes close send RST. */
     public static void setLinger(int fd, int seconds) throws NativeIoException {
-        try (NativeMemory v = NativeMemory.allocate(2 * Integer.BYTES)) {
-            v.putInt(0, seconds < 0 ? 0 : 1);
-            v.putInt(Integer.BYTES, Math.max(seconds, 0));
-            int ret = Syscalls.setsockopt(fd, SOL_SOCKET, SO_LINGER, v.address(), 2 * Integer.BYTES);
-            if (ret < 0) {
-                throw new NativeIoException("setsockopt(SO_LINGER)", ret);
-            }
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            setLinger(fd, seconds, memory);
+        }
+    }
+
+    /** {@link #setLinger(int, int)} with the {@code struct linger} passed through {@code memory}. */
+    public static void setLinger(int fd, int seconds, NativeMemory memory) throws NativeIoException {
+        memory.putInt(0, seconds < 0 ? 0 : 1);
+        memory.putInt(Integer.BYTES, Math.max(seconds, 0));
+        int ret = Syscalls.setsockopt(fd, SOL_SOCKET, SO_LINGER, memory.address(), 2 * Integer.BYTES);
+        if (ret < 0) {
+            throw new NativeIoException("setsockopt(SO_LINGER)", ret);
         }
     }
 
     /** {@code SO_LINGER} seconds, or -1 when off. */
     public static int getLinger(int fd) throws NativeIoException {
-        try (NativeMemory v = NativeMemory.allocate(3 * Integer.BYTES)) {
-            v.putInt(2 * Integer.BYTES, 2 * Integer.BYTES);
-            int ret = Syscalls.getsockopt(fd, SOL_SOCKET, SO_LINGER, v.address(), v.address(2 * Integer.BYTES));
-            if (ret < 0) {
-                throw new NativeIoException("getsockopt(SO_LINGER)", ret);
-            }
-            return v.getInt(0) == 0 ? -1 : v.getInt(Integer.BYTES);
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            return getLinger(fd, memory);
         }
+    }
+
+    /** {@link #getLinger(int)} with the {@code struct linger} read through {@code memory}. */
+    public static int getLinger(int fd, NativeMemory memory) throws NativeIoException {
+        memory.putInt(2 * Integer.BYTES, 2 * Integer.BYTES);
+        int ret = Syscalls.getsockopt(fd, SOL_SOCKET, SO_LINGER, memory.address(), memory.address(2 * Integer.BYTES));
+        if (ret < 0) {
+            throw new NativeIoException("getsockopt(SO_LINGER)", ret);
+        }
+        return memory.getInt(0) == 0 ? -1 : memory.getInt(Integer.BYTES);
     }
 
     /** {@code shutdown(2)} with {@link #SHUT_RD}, {@link #SHUT_WR} or {@link #SHUT_RDWR}. */

@@ -31,6 +31,8 @@ public final class NativeMemory implements AutoCloseable {
 
     /** Bytes currently allocated or mapped by this class and not yet released (views excluded). */
     private static final AtomicLong LIVE_BYTES = new AtomicLong();
+    /** Regions ever allocated or mapped by this class (views excluded). */
+    private static final AtomicLong ALLOCATIONS = new AtomicLong();
 
     /** How a region is given back when closed. */
     private enum Release { FREE, MUNMAP, NONE }
@@ -47,6 +49,7 @@ public final class NativeMemory implements AutoCloseable {
         this.buffer = new Pointer(address).getByteBuffer(0, size).order(ByteOrder.nativeOrder());
         if (release != Release.NONE) {
             LIVE_BYTES.addAndGet(size);
+            ALLOCATIONS.incrementAndGet();
         }
     }
 
@@ -56,6 +59,14 @@ public final class NativeMemory implements AutoCloseable {
      */
     public static long liveBytes() {
         return LIVE_BYTES.get();
+    }
+
+    /**
+     * Regions allocated or mapped so far (views excluded), whether released since or not: lets a test check that a
+     * path allocates no native memory at all, which {@link #liveBytes()} cannot tell from a balanced alloc-free.
+     */
+    public static long allocationCount() {
+        return ALLOCATIONS.get();
     }
 
     /**

@@ -100,6 +100,20 @@ public final class Probe {
         return Holder.PROBE;
     }
 
+    /**
+     * Why this process's data model rules the library out, or {@code null} if it is 64-bit (LP64). Every address
+     * and kernel {@code long} travels as a Java {@code long}, {@code syscall} is bound with an all-{@code long}
+     * prototype, and iovec, msghdr and io_uring struct layouts are those of a 64-bit process: in a 32-bit JVM
+     * they would be silently wrong, so it is refused before the first syscall that depends on them.
+     */
+    static String dataModelProblem(int pointerSize, int longSize, String arch) {
+        if (pointerSize == Long.BYTES && longSize == Long.BYTES) {
+            return null;
+        }
+        return "64-bit JVM required: this JVM (os.arch=" + arch + ") has " + pointerSize
+                + "-byte pointers and " + longSize + "-byte C longs; run a 64-bit JDK";
+    }
+
     /** The one-time availability check, run when first asked (class initialisation is thread-safe). */
     private static final class Holder {
         static final Probe PROBE;
@@ -131,6 +145,11 @@ public final class Probe {
             } catch (LinkageError e) {
                 throw new UnsupportedOperationException("JNA cannot load its native library on this platform ("
                         + System.getProperty("os.arch") + "): " + e.getMessage(), e);
+            }
+            int[] sizes = Syscalls.pointerAndLongSize();
+            String dataModelProblem = dataModelProblem(sizes[0], sizes[1], System.getProperty("os.arch"));
+            if (dataModelProblem != null) {
+                throw new UnsupportedOperationException(dataModelProblem);
             }
             try (Ring ring = Ring.open(RingConfig.builder().entries(2).registerRingFd(false).build())) {
                 return ring.probe();

@@ -23,8 +23,8 @@ final class SetupHints {
                         + " raise it (ulimit -l, or LimitMEMLOCK= in systemd) or use fewer/smaller rings";
             case Errno.EINVAL:
                 return "the kernel rejected " + config + ": a flag it does not know (SINGLE_ISSUER needs 6.0,"
-                        + " DEFER_TASKRUN 6.1), a bad flag combination, or entries out of range (1..32768,"
-                        + " CQ entries >= SQ entries)";
+                        + " DEFER_TASKRUN 6.1), a bad flag combination, entries out of range (1..32768,"
+                        + " CQ entries >= SQ entries), or an SQ thread CPU that is not online";
             case Errno.EMFILE:
             case Errno.ENFILE:
                 return "out of file descriptors: raise ulimit -n";

@@ -157,7 +157,12 @@ public final class SubmissionQueue {
 
     /** Bytes 0-7 of an SQE: {@code opcode, flags, ioprio, fd} as one native-order word. */
     static long headWord(int opcode, int sqeFlags, int ioprio, int fd) {
-        if (BIG_ENDIAN) {
+        return headWord(opcode, sqeFlags, ioprio, fd, BIG_ENDIAN);
+    }
+
+    /** {@link #headWord(int, int, int, int)} for the given byte order (so tests cover both on any machine). */
+    static long headWord(int opcode, int sqeFlags, int ioprio, int fd, boolean bigEndian) {
+        if (bigEndian) {
             return ((long) (opcode & 0xFF) << 56) | ((long) (sqeFlags & 0xFF) << 48)
                     | ((long) (ioprio & 0xFFFF) << 32) | (fd & 0xFFFFFFFFL);
         }
@@ -166,7 +171,12 @@ public final class SubmissionQueue {
 
     /** Bytes 24-31 of an SQE: {@code len} and the op-specific flags word as one native-order word. */
     static long lenWord(int len, int opFlags) {
-        if (BIG_ENDIAN) {
+        return lenWord(len, opFlags, BIG_ENDIAN);
+    }
+
+    /** {@link #lenWord(int, int)} for the given byte order. */
+    static long lenWord(int len, int opFlags, boolean bigEndian) {
+        if (bigEndian) {
             return ((long) len << 32) | (opFlags & 0xFFFFFFFFL);
         }
         return (len & 0xFFFFFFFFL) | ((long) opFlags << 32);
@@ -300,7 +310,12 @@ public final class SubmissionQueue {
 
     /** The kernel reads {@code poll32_events} with its 16-bit halves swapped on big-endian machines. */
     private static int pollEvents(int events) {
-        return BIG_ENDIAN ? Integer.rotateLeft(events, 16) : events;
+        return pollEvents(events, BIG_ENDIAN);
+    }
+
+    /** {@link #pollEvents(int)} for the given byte order. */
+    static int pollEvents(int events, boolean bigEndian) {
+        return bigEndian ? Integer.rotateLeft(events, 16) : events;
     }
 
     /** Removes the poll whose user data is {@code targetUserData}. */

@@ -56,4 +56,14 @@ class ProbeTest {
         assertTrue(hint.contains("seccomp"), hint);
         assertTrue(SetupHints.forEperm("0").contains("seccomp"), "sysctl allows io_uring, so it is not the cause");
     }
+
+    @Test
+    void aThirtyTwoBitJvmIsRefusedByName() {
+        assertNull(Probe.dataModelProblem(8, 8, "amd64"));
+        String problem = Probe.dataModelProblem(4, 4, "x86");
+        assertTrue(problem != null && problem.contains("64-bit JVM required"), String.valueOf(problem));
+        assertTrue(problem.contains("os.arch=x86"), problem);
+        // An ILP32 ABI on a 64-bit kernel (x32) has 4-byte longs and pointers too.
+        assertTrue(Probe.dataModelProblem(4, 4, "x32").contains("64-bit JVM required"));
+    }
 }

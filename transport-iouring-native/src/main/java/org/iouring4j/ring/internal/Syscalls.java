@@ -29,6 +29,14 @@ public final class Syscalls {
         LibC.sysconf(30 /* _SC_PAGESIZE */);
     }
 
+    /**
+     * Bytes in a native pointer and a C {@code long} of this process (8 and 8 in a 64-bit, LP64 process), as JNA
+     * measured them when it loaded.
+     */
+    public static int[] pointerAndLongSize() {
+        return new int[] {Native.POINTER_SIZE, Native.LONG_SIZE};
+    }
+
     private static int errno() {
         return Native.getLastError();
     }
