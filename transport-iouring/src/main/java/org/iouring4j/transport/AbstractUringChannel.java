@@ -10,8 +10,9 @@ import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.util.NetUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.FileDescriptors;
-import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.Opcode;
@@ -20,34 +21,61 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * What the io_uring socket channels share: the socket fd, the registration with the loop's
- * {@link UringIoHandler}, and the close protocol.
+ * {@link UringIoHandler}, the ops in flight, and the protocols that must respect them: closing, moving to
+ * another loop, and closing off the loop.
  *
- * <p>Closing cancels before it closes. The kernel may hand the fd number to a new socket the moment it is
- * closed, so while ops on it are still in the kernel the channel only submits one ASYNC_CANCEL for all of
- * them; the fd itself is closed when the last of their completions arrives. The channel reports closed at
- * once, as Netty expects.
+ * <p><b>Closing cancels before it closes.</b> The kernel may hand the fd number to a new socket the moment it is
+ * closed, so while ops on it are still in the kernel the channel cancels each of them by its user data
+ * ({@code ASYNC_CANCEL}, which every supported kernel has), and closes the fd when the last completion arrives.
+ * The channel reports closed at once, as Netty expects.
+ *
+ * <p><b>Deregistration drains.</b> Ops in flight belong to the old loop's ring: they are cancelled, and until
+ * their completions are in, those completions are kept, not acted on, and a registration with a new loop waits
+ * ({@link Relocation}). Once drained, the new loop registers the channel, replays the kept completions (a late
+ * read's bytes, a write that went through) and resumes reading and writing.
+ *
+ * <p><b>A lingering close runs off the loop.</b> With {@code SO_LINGER > 0}, {@code close(2)} blocks until the
+ * peer has the data or the time is up; the loop must not wait for that. As Netty's epoll transport does, the
+ * close then runs on {@link GlobalEventExecutor}, once every op has completed (so no completion is lost and the
+ * fd is not closed under the kernel's feet), and the close future completes when {@code close(2)} returned.
  */
 abstract class AbstractUringChannel extends AbstractChannel {
     private static final Logger logger = LoggerFactory.getLogger(AbstractUringChannel.class);
     /** TCP: no disconnect() distinct from close(); 16 reads per read loop at most, as Netty's socket channels. */
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
-    /** Data tag of the ASYNC_CANCEL a channel submits when it closes. */
+    /** Data tag of the ASYNC_CANCELs a channel submits. */
     static final int DATA_CANCEL = 0xFFFF;
+    /** A cancel that failed is a kernel surprise: said once per process, not once per channel. */
+    private static final AtomicBoolean CANCEL_FAILURE_LOGGED = new AtomicBoolean();
+    private static final AtomicIntegerFieldUpdater<AbstractUringChannel> FD_CLOSED =
+            AtomicIntegerFieldUpdater.newUpdater(AbstractUringChannel.class, "fdClosed");
 
     private final int fd;
     private final boolean ipv6;
     private volatile boolean open = true;
     private volatile boolean active;
-    private boolean fdClosed;
+    /** 1 once the fd is closed; a compare-and-set, because after a move the old loop and a closer may race. */
+    private volatile int fdClosed;
     private IoRegistration registration;
     private UringIoHandler handler;
     /** Reused to describe every op this channel submits (submission copies it into the SQE). */
     final UringIoOps ops = new UringIoOps();
-    /** Ops submitted whose final completion has not arrived. Loop thread only. */
-    private int inFlight;
+    /** What is in the kernel: every op and cancel whose final completion has not arrived. */
+    private final InFlightOps inFlight = new InFlightOps();
+    /** A close is under way and waits for ops to complete: nothing new may be submitted. */
+    private boolean closing;
+    /** The rest of a close, parked by {@link AbstractUringUnsafe#prepareToClose()} until its ops completed. */
+    private Runnable parkedClose;
+    /** The parked close runs off the loop once nothing is in flight (SO_LINGER), else on the loop after the write. */
+    private boolean parkedCloseLingers;
+    /** Set while (and after) moving loops with ops in flight; null for the vast majority of channels. */
+    private volatile Relocation relocation;
     private volatile InetSocketAddress localAddress;
     private volatile InetSocketAddress remoteAddress;
 
@@ -68,8 +96,8 @@ abstract class AbstractUringChannel extends AbstractChannel {
     }
 
     static int newSocket(boolean ipv6) {
-        try {
-            return LinuxSocket.newStreamSocket(ipv6);
+        try (SyscallMemory memory = SyscallMemory.acquire()) {
+            return LinuxSocket.newStreamSocket(ipv6, memory.get());
         } catch (NativeIoException e) {
             throw new ChannelException("failed to create a socket", e);
         }
@@ -123,10 +151,23 @@ abstract class AbstractUringChannel extends AbstractChannel {
 
     @Override
     protected void doRegister(ChannelPromise promise) {
+        Relocation relocation = this.relocation;
+        if (relocation == null || !relocation.parkIfDraining(promise)) {
+            registerWithLoop(promise);
+        }
+    }
+
+    /** Registers with the current event loop's handler; the promise completes on that loop. */
+    private void registerWithLoop(ChannelPromise promise) {
         ((IoEventLoop) eventLoop()).register((AbstractUringUnsafe) unsafe()).addListener(f -> {
             if (f.isSuccess()) {
                 registration = (IoRegistration) f.getNow();
                 handler = registration.attachment();
+                Relocation relocation = this.relocation;
+                if (relocation != null) {
+                    this.relocation = null;
+                    relocation.replay((AbstractUringUnsafe) unsafe());
+                }
                 registered();
                 promise.setSuccess();
             } else {
@@ -135,7 +176,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
         });
     }
 
-    /** Called once the channel is registered with its loop's handler and may submit ops. */
+    /**
+     * Called once the channel is registered with its loop's handler and may submit ops: first registration, or a
+     * new loop after a move (whose kept completions have just been replayed). Resume I/O here.
+     */
     void registered() {
     }
 
@@ -145,9 +189,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
         if (registration == null) {
             return;
         }
-        if (open && inFlight > 0) {
-            // Moving to another loop: nothing of ours may stay in this loop's ring.
-            submitCancelAll();
+        if (open && !inFlight.isEmpty()) {
+            // Nothing of ours may stay in this loop's ring: cancel, and keep what completes meanwhile.
+            cancelInFlight();
+            relocation = new Relocation();
         }
         this.registration = null;
         registration.cancel();
@@ -156,39 +201,83 @@ abstract class AbstractUringChannel extends AbstractChannel {
     /**
      * Submits the op described by {@link #ops}; it reaches the kernel with the loop's next enter.
      *
-     * @return the op's user data, or -1 if the channel is not registered (the op was not queued)
+     * @return the op's user data, or -1 if the channel is not registered or is closing (the op was not queued)
      */
     final long submit() {
         IoRegistration registration = this.registration;
-        long userData = registration == null ? -1 : registration.submit(ops);
+        boolean cancel = ops.opcode() == Opcode.ASYNC_CANCEL;
+        if (registration == null || (closing && !cancel)) {
+            return -1;
+        }
+        long userData = registration.submit(ops);
         if (userData != -1) {
-            inFlight++;
+            inFlight.add(userData);
         }
         return userData;
     }
 
-    private void submitCancelAll() {
-        ops.clear().opcode(Opcode.ASYNC_CANCEL).fd(fd)
-                .opFlags(IoUring.IORING_ASYNC_CANCEL_FD | IoUring.IORING_ASYNC_CANCEL_ALL).data(DATA_CANCEL);
+    /** Cancels the op in flight identified by {@code opcode} and {@code data}, if there is one. */
+    final void cancel(int opcode, int data) {
+        long target = inFlight.userData(opcode, data);
+        if (target != -1) {
+            cancelUserData(target);
+        }
+    }
+
+    private void cancelUserData(long target) {
+        ops.clear().opcode(Opcode.ASYNC_CANCEL).address(target).data(DATA_CANCEL);
         submit();
+    }
+
+    /** Cancels every op in flight, one ASYNC_CANCEL each (cancels themselves are not listed, so none is added). */
+    private void cancelInFlight() {
+        if (registration == null) {
+            return;
+        }
+        for (int i = 0, n = inFlight.cancellableCount(); i < n; i++) {
+            cancelUserData(inFlight.userDataAt(i));
+        }
+    }
+
+    /** Whether a close waits, parked, for ops to complete ({@link AbstractUringUnsafe#prepareToClose()}). */
+    final boolean isClosePending() {
+        return parkedClose != null;
+    }
+
+    /** Whether a write is in the kernel: a close waits for its completion, so its promise tells the truth. */
+    abstract boolean isWriteInFlight();
+
+    /** Cancels the write in flight, so a close does not wait for a peer that takes nothing. */
+    abstract void cancelWriteInFlight();
+
+    /** Whether {@code close(2)} would block: {@code SO_LINGER} set to a positive time. */
+    boolean lingersOnClose() {
+        return false;
     }
 
     @Override
     protected void doClose() throws Exception {
         open = false;
         active = false;
-        if (inFlight > 0 && registration != null) {
-            submitCancelAll(); // the fd is closed when the last completion arrives
-        } else {
+        Relocation relocation = this.relocation;
+        if (relocation != null) {
+            // Moved with ops in flight and not registered since: the old loop closes the fd with the last
+            // completion, unless the drain is over already; what was kept is released either way.
+            if (!relocation.isDraining()) {
+                relocation.replay((AbstractUringUnsafe) unsafe());
+                closeFd();
+            }
+        } else if (inFlight.isEmpty()) {
             closeFd();
+        } else {
+            cancelInFlight(); // the fd is closed when the last completion arrives
         }
     }
 
     private void closeFd() {
-        if (fdClosed) {
+        if (!FD_CLOSED.compareAndSet(this, 0, 1)) {
             return;
         }
-        fdClosed = true;
         try {
             FileDescriptors.close(fd);
         } catch (NativeIoException e) {
@@ -204,8 +293,8 @@ abstract class AbstractUringChannel extends AbstractChannel {
     protected SocketAddress localAddress0() {
         InetSocketAddress local = localAddress;
         if (local == null && open && active) {
-            try {
-                local = LinuxSocket.localAddress(fd);
+            try (SyscallMemory memory = SyscallMemory.acquire()) {
+                local = LinuxSocket.localAddress(fd, memory.get());
                 localAddress = local;
             } catch (NativeIoException e) {
                 return null;
@@ -218,8 +307,8 @@ abstract class AbstractUringChannel extends AbstractChannel {
     protected SocketAddress remoteAddress0() {
         InetSocketAddress remote = remoteAddress;
         if (remote == null && open && active) {
-            try {
-                remote = LinuxSocket.remoteAddress(fd);
+            try (SyscallMemory memory = SyscallMemory.acquire()) {
+                remote = LinuxSocket.remoteAddress(fd, memory.get());
                 remoteAddress = remote;
             } catch (NativeIoException e) {
                 return null;
@@ -230,7 +319,16 @@ abstract class AbstractUringChannel extends AbstractChannel {
 
     /** Reads the local address the kernel just assigned (after bind or connect). */
     final void cacheLocalAddress() throws NativeIoException {
-        localAddress = LinuxSocket.localAddress(fd);
+        try (SyscallMemory memory = SyscallMemory.acquire()) {
+            localAddress = LinuxSocket.localAddress(fd, memory.get());
+        }
+    }
+
+    /** Binds the socket (a sockaddr through {@link SyscallMemory}: nothing allocated on a loop thread). */
+    final void bindSocket(InetSocketAddress local) throws NativeIoException {
+        try (SyscallMemory memory = SyscallMemory.acquire()) {
+            LinuxSocket.bind(fd, local, ipv6, memory.get());
+        }
     }
 
     final void setRemoteAddress(InetSocketAddress remote) {
@@ -242,24 +340,92 @@ abstract class AbstractUringChannel extends AbstractChannel {
      */
     abstract class AbstractUringUnsafe extends AbstractUnsafe implements UringIoHandle {
         @Override
-        public final void handle(IoRegistration registration, IoEvent ioEvent) {
+        public final void handle(IoRegistration from, IoEvent ioEvent) {
             UringIoEvent event = (UringIoEvent) ioEvent;
             if (!event.hasMore()) {
-                inFlight--;
+                inFlight.remove(event.opcode(), event.data());
             }
             try {
-                if (event.opcode() != Opcode.ASYNC_CANCEL) {
+                Relocation relocation = AbstractUringChannel.this.relocation;
+                if (event.opcode() == Opcode.ASYNC_CANCEL) {
+                    cancelCompleted(event.res());
+                } else if (from == registration || relocation == null || !relocation.keep(event, open, this)) {
                     completed(event);
                 }
             } finally {
-                if (!open && inFlight == 0) {
+                if (!open && inFlight.isEmpty()) {
                     closeFd();
                 }
+                runParkedCloseIfSettled();
+            }
+        }
+
+        /**
+         * A cancel's own result: 0 (cancelled), ENOENT (already completed) and EALREADY (completing) are the
+         * normal answers. Anything else leaves the target op in the kernel with nothing to end it; shutting the
+         * socket down ends every op on it, so the close still completes.
+         */
+        private void cancelCompleted(int res) {
+            if (res == 0 || res == -Errno.ENOENT || res == -Errno.EALREADY) {
+                return;
+            }
+            if (CANCEL_FAILURE_LOGGED.compareAndSet(false, true)) {
+                logger.warn("ASYNC_CANCEL on {} failed ({}); shutting the socket down to end its ops (logged once)",
+                        AbstractUringChannel.this, Errno.name(-res));
+            }
+            try {
+                LinuxSocket.shutdown(fd, LinuxSocket.SHUT_RDWR);
+            } catch (NativeIoException e) {
+                logger.debug("shutdown after a failed cancel of {}", AbstractUringChannel.this, e);
             }
         }
 
         /** One of this channel's ops completed (its event is only valid during the call). */
         abstract void completed(UringIoEvent event);
+
+        /**
+         * Whether {@link #close} must wait for ops in the kernel, and on whom: a lingering close runs off the loop
+         * once every op has completed; otherwise a close with a write in the kernel waits for that write's
+         * completion on the loop, so that its promise tells the truth (with Netty's NIO, bytes flushed before
+         * {@code close()} have been handed to the socket and their write succeeds). What is waited for is
+         * cancelled at once, so a peer that takes nothing does not hold the close up. Not while the loop shuts
+         * down: it could no longer run the rest of the close (Netty hands that to the loop as a task), so the
+         * close happens at once and the write's buffers are kept until its completion.
+         */
+        @Override
+        protected Executor prepareToClose() {
+            if (parkedClose != null || registration == null || eventLoop().isShuttingDown()) {
+                return null;
+            }
+            boolean lingers = isOpen() && lingersOnClose();
+            if (!lingers && !isWriteInFlight()) {
+                return null;
+            }
+            closing = true;
+            parkedCloseLingers = lingers;
+            if (lingers) {
+                cancelInFlight();
+            } else {
+                cancelWriteInFlight();
+            }
+            return task -> {
+                parkedClose = task;
+                runParkedCloseIfSettled();
+            };
+        }
+
+        private void runParkedCloseIfSettled() {
+            Runnable close = parkedClose;
+            if (close == null || (parkedCloseLingers ? !inFlight.isEmpty() : isWriteInFlight())) {
+                return;
+            }
+            parkedClose = null;
+            if (parkedCloseLingers) {
+                GlobalEventExecutor.INSTANCE.execute(close); // close(2) blocks for up to SO_LINGER seconds
+            } else {
+                close.run();
+            }
+        }
 
         /** Called by the loop as it shuts down. */
         @Override
@@ -268,17 +434,27 @@ abstract class AbstractUringChannel extends AbstractChannel {
         }
 
         /**
-         * The loop released this channel's registration: after the channel's own deregistration (moving loops),
-         * or because the loop itself is gone (its shutdown released every registration). Only in the first case
-         * may the socket outlive the registration.
+         * The loop released this channel's registration: after the channel's own deregistration (moving loops,
+         * or closing), or because the loop itself is gone (its shutdown released every registration). Only a
+         * channel that deregistered itself and is still open outlives the registration; a move parked while the
+         * old loop drained goes on now.
          */
         @Override
         public void unregistered() {
-            if (!open || registration != null) {
-                open = false;
-                active = false;
-                closeFd();
+            Relocation relocation = AbstractUringChannel.this.relocation;
+            ChannelPromise parked = relocation == null ? null : relocation.drained();
+            if (open && registration == null) {
+                if (parked != null) {
+                    registerWithLoop(parked);
+                }
+                return;
             }
+            open = false;
+            active = false;
+            if (relocation != null) {
+                relocation.replay(this);
+            }
+            closeFd();
         }
     }
 }

@@ -5,24 +5,25 @@ import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
 
 /**
- * Socket option access for the channel configs: {@code setsockopt}/{@code getsockopt} on the channel's fd,
- * failures reported as Netty reports them from config methods, as {@link ChannelException}.
+ * Socket option access for the channel configs: {@code setsockopt}/{@code getsockopt} on the channel's fd through
+ * {@link SyscallMemory} (no allocation on a loop thread), failures reported as Netty reports them from config
+ * methods, as {@link ChannelException}.
  */
 final class SocketOptions {
     private SocketOptions() {
     }
 
     static int getInt(int fd, int level, int option) {
-        try {
-            return LinuxSocket.getIntOption(fd, level, option);
+        try (SyscallMemory memory = SyscallMemory.acquire()) {
+            return LinuxSocket.getIntOption(fd, level, option, memory.get());
         } catch (NativeIoException e) {
             throw new ChannelException(e);
         }
     }
 
     static void setInt(int fd, int level, int option, int value) {
-        try {
-            LinuxSocket.setIntOption(fd, level, option, value);
+        try (SyscallMemory memory = SyscallMemory.acquire()) {
+            LinuxSocket.setIntOption(fd, level, option, value, memory.get());
         } catch (NativeIoException e) {
             throw new ChannelException(e);
         }
@@ -50,16 +51,16 @@ final class SocketOptions {
     }
 
     static int getLinger(int fd) {
-        try {
-            return LinuxSocket.getLinger(fd);
+        try (SyscallMemory memory = SyscallMemory.acquire()) {
+            return LinuxSocket.getLinger(fd, memory.get());
         } catch (NativeIoException e) {
             throw new ChannelException(e);
         }
     }
 
     static void setLinger(int fd, int seconds) {
-        try {
-            LinuxSocket.setLinger(fd, seconds);
+        try (SyscallMemory memory = SyscallMemory.acquire()) {
+            LinuxSocket.setLinger(fd, seconds, memory.get());
         } catch (NativeIoException e) {
             throw new ChannelException(e);
         }

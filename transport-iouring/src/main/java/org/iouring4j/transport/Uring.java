@@ -1,30 +1,44 @@
 package org.iouring4j.transport;
 
+import io.netty.util.internal.SystemPropertyUtil;
 import org.iouring4j.ring.IoUring;
+import org.iouring4j.ring.KernelFeatures;
+import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.Opcode;
 import org.iouring4j.ring.Probe;
+import org.iouring4j.ring.Ring;
+import org.iouring4j.ring.RingConfig;
 
 /**
- * Whether this transport can run here, and why not when it cannot.
+ * Whether this transport can run here, why not when it cannot, and which optional kernel features it uses.
  *
- * <p>Beyond a working io_uring ({@link Probe#isAvailable()}), the transport relies on Linux 5.11+ behaviour:
- * timed waits without a timeout SQE ({@code IORING_FEAT_EXT_ARG}), no completion ever dropped
- * ({@code IORING_FEAT_NODROP}), socket ops that wait by internal poll rather than worker threads
- * ({@code IORING_FEAT_FAST_POLL}), and the opcodes its channels submit.
+ * <p>The floor is Linux 5.11, and the availability check tests exactly what the transport needs from it: the
+ * ring features {@code IORING_FEAT_NODROP} and {@code SUBMIT_STABLE} (5.5), {@code FAST_POLL} (5.7) and
+ * {@code EXT_ARG} (5.11, timed waits without a timeout SQE); the opcodes the channels and the loop submit; and a
+ * ring set up disabled with its own CQ size, then enabled ({@code IORING_SETUP_R_DISABLED}, 5.10), as each event
+ * loop sets up its own. What is missing is named in {@link #unavailabilityCause()}.
+ *
+ * <p>Everything newer is optional, found by {@link KernelFeatures} and used when present; each has a fallback and
+ * a system property that turns it off ({@code false}), so the fallback can be run on a kernel that has the
+ * feature: {@code iouring4j.multishotAccept}, {@code iouring4j.pollFirst}, {@code iouring4j.sockNonEmpty},
+ * {@code iouring4j.cancelAny}, {@code iouring4j.registerRingFd}, {@code iouring4j.submitAll},
+ * {@code iouring4j.coopTaskrun}
+ * (and per event loop {@link UringIoHandlerConfig#singleIssuer()} and {@link UringIoHandlerConfig#deferTaskrun()}).
  */
 public final class Uring {
-    private static final int REQUIRED_FEATURES = IoUring.IORING_FEAT_EXT_ARG | IoUring.IORING_FEAT_NODROP
-            | IoUring.IORING_FEAT_FAST_POLL | IoUring.IORING_FEAT_SUBMIT_STABLE;
-    private static final int[] REQUIRED_OPS = {
-        Opcode.NOP, Opcode.READ, Opcode.WRITEV, Opcode.RECV, Opcode.SEND, Opcode.ACCEPT, Opcode.CONNECT,
-        Opcode.CLOSE, Opcode.SHUTDOWN, Opcode.ASYNC_CANCEL, Opcode.POLL_ADD,
+    private static final int[] REQUIRED_FEATURES = {
+        IoUring.IORING_FEAT_NODROP, IoUring.IORING_FEAT_SUBMIT_STABLE, IoUring.IORING_FEAT_FAST_POLL,
+        IoUring.IORING_FEAT_EXT_ARG,
     };
-    /**
-     * Whether the kernel has Linux 5.19's socket additions: multishot ACCEPT and {@code IORING_RECVSEND_POLL_FIRST}
-     * (older kernels reject both with EINVAL). Neither has a feature bit; the SOCKET opcode came in the same
-     * release, so its presence is the probe.
-     */
-    static final boolean LINUX_5_19_SOCKET_OPS = Probe.isAvailable() && Probe.system().isSupported(Opcode.SOCKET);
+    private static final String[] REQUIRED_FEATURE_NAMES = {
+        "IORING_FEAT_NODROP (Linux 5.5)", "IORING_FEAT_SUBMIT_STABLE (Linux 5.5)", "IORING_FEAT_FAST_POLL (Linux 5.7)",
+        "IORING_FEAT_EXT_ARG (Linux 5.11)",
+    };
+    /** The opcodes the transport submits, and no others: the eventfd READ, then the channels' ops. */
+    private static final int[] REQUIRED_OPS = {
+        Opcode.READ, Opcode.RECV, Opcode.SEND, Opcode.WRITEV, Opcode.ACCEPT, Opcode.CONNECT, Opcode.POLL_ADD,
+        Opcode.ASYNC_CANCEL,
+    };
     /**
      * Classes only the error path uses, loaded up front: that path runs when the process is out of file
      * descriptors (EMFILE on accept), and loading a class from a class directory then fails for want of an fd,
@@ -35,6 +49,27 @@ public final class Uring {
         java.net.ConnectException.class, java.net.NoRouteToHostException.class,
     };
     private static final Throwable UNAVAILABILITY_CAUSE = check();
+    private static final KernelFeatures KERNEL = UNAVAILABILITY_CAUSE == null ? KernelFeatures.system() : null;
+
+    /** Multishot ACCEPT (5.19): one SQE accepts every connection while auto-read is on; else one per accept. */
+    static final boolean MULTISHOT_ACCEPT = enabled("multishotAccept", KERNEL != null && KERNEL.multishotAccept());
+    /** {@code IORING_RECVSEND_POLL_FIRST} (5.19): a read of a socket known to be empty arms its poll at once. */
+    static final boolean POLL_FIRST = enabled("pollFirst", KERNEL != null && KERNEL.recvSendPollFirst());
+    /** {@code IORING_CQE_F_SOCK_NONEMPTY} (5.19): a RECV says whether data is left; else a full buffer hints it. */
+    static final boolean SOCK_NONEMPTY = enabled("sockNonEmpty", KERNEL != null && KERNEL.sockNonEmpty());
+    /**
+     * {@code IORING_ASYNC_CANCEL_ANY} (5.19): a loop shutting down cancels whatever its handles left in the ring;
+     * without it, it relies on each handle cancelling its own ops when closed (the transport's channels do).
+     */
+    static final boolean CANCEL_ANY = enabled("cancelAny", KERNEL != null && KERNEL.cancelAny());
+    /** {@code IORING_REGISTER_RING_FDS} (5.18): each enter skips the fd lookup. */
+    static final boolean REGISTER_RING_FD = enabled("registerRingFd", KERNEL != null && KERNEL.registeredRingFd());
+    /**
+     * The optional setup flags a loop may ask for: what the kernel accepts, minus the switched-off ones
+     * ({@code SUBMIT_ALL} 5.18; {@code COOP_TASKRUN} 5.19). {@code SINGLE_ISSUER} and {@code DEFER_TASKRUN}
+     * are switched per loop by its {@link UringIoHandlerConfig}.
+     */
+    static final int OPTIONAL_SETUP_FLAGS = optionalSetupFlags();
 
     private Uring() {
     }
@@ -47,18 +82,33 @@ public final class Uring {
             return Probe.unavailabilityCause();
         }
         Probe probe = Probe.system();
-        if (!probe.hasFeature(REQUIRED_FEATURES)) {
-            return new UnsupportedOperationException("the kernel's io_uring lacks features this transport needs"
-                    + " (EXT_ARG, NODROP, FAST_POLL, SUBMIT_STABLE: Linux 5.11 or later); it reports 0x"
-                    + Integer.toHexString(probe.features()));
+        for (int i = 0; i < REQUIRED_FEATURES.length; i++) {
+            if (!probe.hasFeature(REQUIRED_FEATURES[i])) {
+                return new UnsupportedOperationException("the kernel's io_uring lacks " + REQUIRED_FEATURE_NAMES[i]
+                        + ", which this transport needs (Linux 5.11 or later); it reports features 0x"
+                        + Integer.toHexString(probe.features()));
+            }
         }
         for (int op : REQUIRED_OPS) {
             if (!probe.isSupported(op)) {
                 return new UnsupportedOperationException("the kernel's io_uring lacks opcode " + Opcode.name(op)
-                        + " (Linux 5.11 or later needed)");
+                        + ", which this transport submits (Linux 5.11 or later needed)");
             }
         }
-        return null;
+        return checkDisabledRingSetup();
+    }
+
+    /** Sets up a ring the way each event loop does (disabled, own CQ size), then enables it. */
+    private static Throwable checkDisabledRingSetup() {
+        RingConfig floor = RingConfig.builder().entries(2).cqEntries(4).disabled(true).registerRingFd(false).build();
+        try (Ring ring = Ring.open(floor)) {
+            ring.enable();
+            return null;
+        } catch (NativeIoException e) {
+            return new UnsupportedOperationException("the kernel cannot set up a ring disabled and enable it later"
+                    + " (IORING_SETUP_R_DISABLED, IORING_REGISTER_ENABLE_RINGS: Linux 5.10), which each event loop"
+                    + " does so that its own thread becomes the ring's submitter: " + e.getMessage(), e);
+        }
     }
 
     private static void initialize(Class<?> type) {
@@ -67,6 +117,23 @@ public final class Uring {
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("impossible: " + type + " is on the class path", e);
         }
+    }
+
+    /** A feature is used when the kernel has it and its switch ({@code -Diouring4j.NAME}) is not false. */
+    private static boolean enabled(String name, boolean kernelHasIt) {
+        return kernelHasIt && SystemPropertyUtil.getBoolean("iouring4j." + name, true);
+    }
+
+    private static int optionalSetupFlags() {
+        int flags = KERNEL == null ? 0 : KERNEL.setupFlags();
+        if (!enabled("submitAll", true)) {
+            flags &= ~IoUring.IORING_SETUP_SUBMIT_ALL;
+        }
+        if (!enabled("coopTaskrun", true)) {
+            // TASKRUN_FLAG stays: DEFER_TASKRUN needs it too (the handler pairs it with whichever it uses).
+            flags &= ~IoUring.IORING_SETUP_COOP_TASKRUN;
+        }
+        return flags;
     }
 
     /** Whether the transport can be used in this process. Never throws. */
@@ -85,5 +152,49 @@ public final class Uring {
             throw (Error) new UnsatisfiedLinkError("io_uring transport unavailable: "
                     + UNAVAILABILITY_CAUSE.getMessage()).initCause(UNAVAILABILITY_CAUSE);
         }
+    }
+
+    /** Whether server channels accept with one multishot ACCEPT ({@code -Diouring4j.multishotAccept}). */
+    public static boolean isMultishotAcceptEnabled() {
+        return MULTISHOT_ACCEPT;
+    }
+
+    /** Whether a read of a socket known to be empty polls first ({@code -Diouring4j.pollFirst}). */
+    public static boolean isPollFirstEnabled() {
+        return POLL_FIRST;
+    }
+
+    /** Whether reads learn from the kernel that data is left in the socket ({@code -Diouring4j.sockNonEmpty}). */
+    public static boolean isSockNonEmptyEnabled() {
+        return SOCK_NONEMPTY;
+    }
+
+    /**
+     * Whether a loop shutting down cancels every op left in its ring itself ({@code -Diouring4j.cancelAny});
+     * otherwise each handle's {@code close()} must cancel its own.
+     */
+    public static boolean isCancelAnyEnabled() {
+        return CANCEL_ANY;
+    }
+
+    /** Whether event loops enter their rings by a registered ring fd ({@code -Diouring4j.registerRingFd}). */
+    public static boolean isRegisterRingFdEnabled() {
+        return REGISTER_RING_FD;
+    }
+
+    /**
+     * The optional {@code IORING_SETUP_*} flags event loops may use beyond what their config switches
+     * ({@code SUBMIT_ALL}, {@code COOP_TASKRUN}, {@code TASKRUN_FLAG}, {@code SINGLE_ISSUER},
+     * {@code DEFER_TASKRUN}): those the kernel accepts, minus those switched off.
+     */
+    public static int optionalSetupFlagsEnabled() {
+        return OPTIONAL_SETUP_FLAGS;
+    }
+
+    /** The optional features in use and the kernel's, for logs and bug reports. */
+    public static String describeFeatures() {
+        return "multishotAccept=" + MULTISHOT_ACCEPT + ", pollFirst=" + POLL_FIRST + ", sockNonEmpty=" + SOCK_NONEMPTY
+                + ", cancelAny=" + CANCEL_ANY + ", registerRingFd=" + REGISTER_RING_FD + ", optionalSetupFlags=0x"
+                + Integer.toHexString(OPTIONAL_SETUP_FLAGS) + " (kernel: " + KERNEL + ")";
     }
 }

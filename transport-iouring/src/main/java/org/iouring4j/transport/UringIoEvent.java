@@ -28,6 +28,13 @@ public final class UringIoEvent implements IoEvent {
         this.data = data;
     }
 
+    /** A copy that outlives the dispatch, for a completion acted on later (a channel moving between loops). */
+    UringIoEvent copy() {
+        UringIoEvent copy = new UringIoEvent();
+        copy.set(res, flags, opcode, data);
+        return copy;
+    }
+
     /** The op's result: a byte count, fd or 0 on success, {@code -errno} on failure. */
     public int res() {
         return res;

@@ -11,6 +11,7 @@ import org.iouring4j.ring.CompletionQueue;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.EventFd;
 import org.iouring4j.ring.IoUring;
+import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Opcode;
@@ -20,9 +21,7 @@ import org.iouring4j.ring.SubmissionQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,10 +43,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UringIoHandler implements IoHandler {
     private static final Logger logger = LoggerFactory.getLogger(UringIoHandler.class);
-    /** Registration id of the handler's own ops (the eventfd read, the shutdown cancel). */
+    /** Registration id of the handler's own ops (the eventfd read, and its cancel at shutdown). */
     private static final int HANDLER_ID = 0;
     private static final int EVENTFD_READ = 1;
-    private static final int CANCEL_ALL = 2;
+    private static final int CANCEL_AT_SHUTDOWN = 2;
+    private static final long EVENTFD_READ_USER_DATA = UserData.encode(HANDLER_ID, Opcode.READ, EVENTFD_READ);
+    /** At most one warning per this interval for a failure that repeats each iteration. */
+    private static final long WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long DESTROY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long DESTROY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final ThreadLocal<UringIoHandler> CURRENT = new ThreadLocal<>();
@@ -67,6 +69,16 @@ public final class UringIoHandler implements IoHandler {
     private final CompletionHandler dispatcher = this::dispatch;
     /** iovecs and sockaddrs that SQEs point to until submission; reset whenever the SQ is drained. */
     private final SubmissionScratch scratch;
+    /** Arguments of the synchronous socket syscalls made on this thread (options, addresses). */
+    private final SyscallMemory syscallMemory;
+    private final ThrottledWarning enterFailure = new ThrottledWarning(logger, "io_uring_enter failed",
+            WARNING_INTERVAL_NANOS);
+    private final ThrottledWarning wakeupReadFailure = new ThrottledWarning(logger,
+            "The wakeup eventfd READ failed", WARNING_INTERVAL_NANOS);
+    /** Work handles asked to do once the current batch of completions is dispatched (see {@link #afterDispatch}). */
+    private Runnable[] afterDispatch = new Runnable[8];
+    private int afterDispatchCount;
+    private boolean eventFdReadArmed;
 
     /** Registrations by id; id 0 is the handler's own. Ids are recycled only once a registration is released. */
     private UringIoRegistration[] registrations = new UringIoRegistration[64];
@@ -97,18 +109,21 @@ public final class UringIoHandler implements IoHandler {
         EventFd eventFd = null;
         NativeMemory buffer = null;
         SubmissionScratch submissionScratch = null;
+        NativeMemory syscallArguments = null;
         try {
-            eventFd = EventFd.create();
+            eventFd = EventFd.create(); // blocking: see EventFd on why a queued READ needs that
             buffer = NativeMemory.allocate(Long.BYTES);
             submissionScratch = new SubmissionScratch(SCRATCH_BYTES);
+            syscallArguments = NativeMemory.allocate(LinuxSocket.ARGUMENT_MEMORY_SIZE);
         } catch (NativeIoException | RuntimeException | Error e) {
-            for (AutoCloseable created : new AutoCloseable[] {eventFd, buffer, ring}) {
+            for (AutoCloseable created : new AutoCloseable[] {eventFd, buffer, submissionScratch, ring}) {
                 closeQuietly(created);
             }
             throw new IllegalStateException("failed to set up the io_uring event loop", e);
         }
         this.eventFdBuffer = buffer;
         this.scratch = submissionScratch;
+        this.syscallMemory = SyscallMemory.forLoop(syscallArguments);
         this.wakeup = new Wakeup(eventFd);
         this.sq = ring.submissionQueue();
         this.cq = ring.completionQueue();
@@ -133,11 +148,14 @@ public final class UringIoHandler implements IoHandler {
     /**
      * A factory for {@link io.netty.channel.MultiThreadIoEventLoopGroup}.
      *
-     * @throws UnsatisfiedLinkError when the transport cannot run here ({@link Uring#unavailabilityCause()})
+     * @throws IllegalArgumentException when a setting of {@code config} (or its system property) is out of range,
+     *                                  or settings contradict each other: the message names them
+     * @throws UnsatisfiedLinkError     when the transport cannot run here ({@link Uring#unavailabilityCause()})
      */
     public static IoHandlerFactory newFactory(UringIoHandlerConfig config) {
-        Uring.ensureAvailability();
         UringIoHandlerConfig snapshot = config.copy();
+        snapshot.validate();
+        Uring.ensureAvailability();
         return executor -> new UringIoHandler(executor, snapshot);
     }
 
@@ -151,38 +169,50 @@ public final class UringIoHandler implements IoHandler {
 
     /**
      * Opens the ring disabled, so that the loop thread, not this constructing thread, becomes its single
-     * issuer when {@link #initialize()} enables it. Optional flags the kernel rejects are dropped in turn.
+     * issuer when {@link #initialize()} enables it. The optional setup flags are those the config asks for and
+     * the kernel accepts ({@link Uring#optionalSetupFlagsEnabled()}); should the kernel still refuse that
+     * combination (one the probe did not try, with SQPOLL say), the ring is set up with the floor's flags alone.
      */
     private static Ring openRing(UringIoHandlerConfig config) {
-        List<RingConfig> candidates = new ArrayList<>();
-        boolean deferTaskrun = config.deferTaskrun() && config.singleIssuer() && !config.sqPoll();
-        if (deferTaskrun) {
-            candidates.add(ringConfig(config).singleIssuer(true).deferTaskrun(true).build());
+        RingConfig withOptional = ringConfig(config).extraFlags(optionalSetupFlags(config)).build();
+        try {
+            return Ring.open(withOptional);
+        } catch (NativeIoException e) {
+            if (e.errno() != Errno.EINVAL || optionalSetupFlags(config) == 0) {
+                throw new IllegalStateException("failed to set up io_uring for " + config, e);
+            }
+            logger.debug("Kernel rejected {}; setting up without optional flags", withOptional, e);
         }
-        if (config.singleIssuer()) {
-            candidates.add(ringConfig(config).singleIssuer(true).coopTaskrun(true).taskrunFlag(true).build());
+        try {
+            return Ring.open(ringConfig(config).build());
+        } catch (NativeIoException e) {
+            throw new IllegalStateException("failed to set up io_uring for " + config, e);
         }
-        candidates.add(ringConfig(config).build());
-        NativeIoException failure = null;
-        for (RingConfig candidate : candidates) {
-            try {
-                return Ring.open(candidate);
-            } catch (NativeIoException e) {
-                if (e.errno() != Errno.EINVAL) {
-                    throw new IllegalStateException("failed to set up io_uring with " + candidate, e);
-                }
-                logger.debug("Kernel rejected {}; trying fewer optional flags", candidate, e);
-                failure = e;
+    }
+
+    /**
+     * {@code SUBMIT_ALL} (a failing SQE does not stop the batch), and with a single issuer either deferred task
+     * work (completion work runs when the loop enters) or cooperative task work (the kernel does not interrupt
+     * the loop for it); {@code TASKRUN_FLAG} with either, so the loop sees when an enter is due.
+     */
+    private static int optionalSetupFlags(UringIoHandlerConfig config) {
+        int available = Uring.OPTIONAL_SETUP_FLAGS;
+        int wanted = IoUring.IORING_SETUP_SUBMIT_ALL;
+        if (config.singleIssuer() && (available & IoUring.IORING_SETUP_SINGLE_ISSUER) != 0) {
+            wanted |= IoUring.IORING_SETUP_SINGLE_ISSUER;
+            if (config.effectiveDeferTaskrun() && (available & IoUring.IORING_SETUP_DEFER_TASKRUN) != 0) {
+                wanted |= IoUring.IORING_SETUP_DEFER_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG;
+            } else if ((available & IoUring.IORING_SETUP_COOP_TASKRUN) != 0) {
+                wanted |= IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG;
             }
         }
-        throw new IllegalStateException("failed to set up io_uring for " + config, failure);
+        return wanted & available;
     }
 
     private static RingConfig.Builder ringConfig(UringIoHandlerConfig config) {
         return RingConfig.builder()
                 .entries(config.ringSize())
                 .cqEntries(config.cqSize())
-                .submitAll(true)
                 .sqPoll(config.sqPoll())
                 .sqThreadIdleMillis(config.sqPoll() ? config.sqThreadIdleMillis() : 0)
                 .sqThreadCpu(config.sqPoll() ? config.sqThreadCpu() : -1)
@@ -197,7 +227,9 @@ public final class UringIoHandler implements IoHandler {
         } catch (NativeIoException e) {
             throw new IllegalStateException("failed to enable the io_uring ring", e);
         }
-        ring.registerRingFd();
+        if (Uring.REGISTER_RING_FD) {
+            ring.registerRingFd();
+        }
         CURRENT.set(this);
         initialized = true;
         armEventFdRead();
@@ -205,9 +237,9 @@ public final class UringIoHandler implements IoHandler {
 
     /** Keeps one READ of the eventfd in the ring, so a {@link Wakeup} write completes it and ends a wait. */
     private void armEventFdRead() {
-        sq.addRead(wakeup.fd(), eventFdBuffer.address(), Long.BYTES, 0,
-                UserData.encode(HANDLER_ID, Opcode.READ, EVENTFD_READ));
+        sq.addRead(wakeup.fd(), eventFdBuffer.address(), Long.BYTES, 0, EVENTFD_READ_USER_DATA);
         ownOutstanding++;
+        eventFdReadArmed = true;
     }
 
     @Override
@@ -231,10 +263,39 @@ public final class UringIoHandler implements IoHandler {
                 ring.submit();
             }
         } catch (NativeIoException | RuntimeException e) {
-            logger.warn("io_uring_enter failed; the event loop continues", e);
+            enterFailure.warn(e, System.nanoTime());
         }
         resetScratchIfConsumed();
-        return drainCompletions(config.maxCompletionsPerRun());
+        int handled = drainCompletions(config.maxCompletionsPerRun());
+        runAfterDispatch();
+        return handled;
+    }
+
+    /**
+     * Runs {@code task} once the completions of the current batch have all been dispatched, before tasks and the
+     * next enter: for a handle that acts once per batch rather than once per completion (a server channel ends its
+     * read loop with one {@code channelReadComplete} however many connections the batch accepted). Loop thread
+     * only; the caller asks at most once per batch (no allocation: keep the task in a field).
+     */
+    void afterDispatch(Runnable task) {
+        if (afterDispatchCount == afterDispatch.length) {
+            afterDispatch = Arrays.copyOf(afterDispatch, afterDispatchCount * 2);
+        }
+        afterDispatch[afterDispatchCount++] = task;
+    }
+
+    private void runAfterDispatch() {
+        // A task asking again while these run is run in this same pass (the bound is re-read).
+        for (int i = 0; i < afterDispatchCount; i++) {
+            Runnable task = afterDispatch[i];
+            afterDispatch[i] = null;
+            try {
+                task.run();
+            } catch (Throwable t) {
+                logger.warn("{} failed after a batch of completions", task, t);
+            }
+        }
+        afterDispatchCount = 0;
     }
 
     private void resetScratchIfConsumed() {
@@ -247,23 +308,22 @@ public final class UringIoHandler implements IoHandler {
      * Reserves {@code bytes} of native memory that stays valid until the ops queued now reach the kernel;
      * for iovec arrays and sockaddrs that SQEs point to. Loop thread only.
      *
-     * @return the reservation's offset inside {@link #scratchMemory()}
+     * @return the reservation's offset inside {@link #scratchMemory()}, or -1 when it cannot be had (more than
+     *         the arena holds, or submitting the queued SQEs to free it failed): the caller fails that one op
      */
     int reserveScratch(int bytes) {
         int offset = scratch.reserve(bytes);
-        if (offset >= 0) {
+        if (offset >= 0 || bytes > scratch.capacity()) {
             return offset;
-        }
-        if (bytes > scratch.capacity()) {
-            throw new IllegalArgumentException("scratch request too large: " + bytes);
         }
         // The arena is full of data for queued SQEs: hand them to the kernel, which copies what they point to.
         try {
             do {
                 ring.submit();
             } while (sq.pending() != 0); // only under SQPOLL can the kernel lag behind a submit
-        } catch (NativeIoException e) {
-            throw new java.io.UncheckedIOException("submitting to free scratch memory failed", e);
+        } catch (NativeIoException | RuntimeException e) {
+            enterFailure.warn(e, System.nanoTime());
+            return -1;
         }
         scratch.reset();
         return scratch.reserve(bytes);
@@ -271,6 +331,10 @@ public final class UringIoHandler implements IoHandler {
 
     NativeMemory scratchMemory() {
         return scratch.memory();
+    }
+
+    SyscallMemory syscallMemory() {
+        return syscallMemory;
     }
 
     private int drainCompletions(int max) {
@@ -303,7 +367,7 @@ public final class UringIoHandler implements IoHandler {
         int opcode = UserData.opcode(userData);
         int data = UserData.data(userData);
         if (id == HANDLER_ID) {
-            ownCompletion(data);
+            ownCompletion(data, res);
             return;
         }
         UringIoRegistration registration = id > 0 && id < registrations.length ? registrations[id] : null;
@@ -326,11 +390,25 @@ public final class UringIoHandler implements IoHandler {
         }
     }
 
-    private void ownCompletion(int data) {
+    /**
+     * The eventfd READ completes with the counter's 8 bytes when woken, or with -ECANCELED at shutdown. Anything
+     * else is a fault of the wakeup path (warned, throttled) and the READ is re-armed: a blocking eventfd makes a
+     * READ that fails at once (and so a busy loop) impossible, which a non-blocking one would not.
+     */
+    private void ownCompletion(int data, int res) {
         ownOutstanding--;
-        if (data == EVENTFD_READ && !destroying) {
-            armEventFdRead();
+        if (data != EVENTFD_READ) {
+            return; // the shutdown's cancel of the READ: ENOENT if the READ had completed meanwhile
         }
+        eventFdReadArmed = false;
+        if (destroying) {
+            return;
+        }
+        if (res != Long.BYTES) {
+            wakeupReadFailure.warn(new NativeIoException("READ(eventfd)", res < 0 ? res : -Errno.EIO),
+                    System.nanoTime());
+        }
+        armEventFdRead();
     }
 
     /** Queues the op into the ring (submitted with the loop's next enter). Loop thread only. */
@@ -432,8 +510,10 @@ public final class UringIoHandler implements IoHandler {
     }
 
     /**
-     * Cancels every op still in the kernel, waits (at most 5 s) for their completions so that handles can
-     * release their buffers, then closes the eventfd and the ring.
+     * Cancels what is left in the kernel, waits (at most 5 s) for every op to complete so that handles can
+     * release their buffers, then closes the eventfd and the ring. The handles cancelled their own ops when
+     * {@link #prepareToDestroy()} closed them; with {@code IORING_ASYNC_CANCEL_ANY} the loop cancels whatever a
+     * handle left behind, else only its own eventfd READ (by its user data).
      */
     @Override
     public void destroy() {
@@ -455,6 +535,7 @@ public final class UringIoHandler implements IoHandler {
             wakeup.close();
             eventFdBuffer.close();
             scratch.close();
+            syscallMemory.get().close();
             ring.close();
             CURRENT.remove();
         }
@@ -464,8 +545,14 @@ public final class UringIoHandler implements IoHandler {
         if (outstanding + ownOutstanding == 0) {
             return;
         }
-        sq.addCancel(0, IoUring.IORING_ASYNC_CANCEL_ANY, UserData.encode(HANDLER_ID, Opcode.ASYNC_CANCEL, CANCEL_ALL));
-        ownOutstanding++;
+        long cancelUserData = UserData.encode(HANDLER_ID, Opcode.ASYNC_CANCEL, CANCEL_AT_SHUTDOWN);
+        if (Uring.CANCEL_ANY) {
+            sq.addCancel(0, IoUring.IORING_ASYNC_CANCEL_ANY, cancelUserData);
+            ownOutstanding++;
+        } else if (eventFdReadArmed) {
+            sq.addCancel(EVENTFD_READ_USER_DATA, 0, cancelUserData);
+            ownOutstanding++;
+        }
         long deadline = System.nanoTime() + DESTROY_TIMEOUT_NANOS;
         while (outstanding + ownOutstanding > 0) {
             long left = deadline - System.nanoTime();

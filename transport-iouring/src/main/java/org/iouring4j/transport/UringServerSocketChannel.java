@@ -20,24 +20,27 @@ import java.util.concurrent.TimeUnit;
  * A listening TCP socket on io_uring: the drop-in replacement for {@code NioServerSocketChannel} and
  * {@code EpollServerSocketChannel}.
  *
- * <p>Connections are accepted by ACCEPT SQEs: one multishot accept stays armed while auto-read is on (Linux
- * 5.19+), otherwise one accept per {@code read()}. Each accepted connection becomes a {@link UringSocketChannel}
- * passed down the pipeline (to {@code ServerBootstrap}'s acceptor). Running out of fds (EMFILE, ENFILE) is
- * reported through the pipeline and retried shortly after, so the server keeps serving once fds free up.
+ * <p>Connections are accepted by ACCEPT SQEs: one multishot accept stays armed while auto-read is on (where the
+ * kernel has it: {@link Uring#isMultishotAcceptEnabled()}), otherwise one accept per {@code read()}. Each
+ * accepted connection becomes a {@link UringSocketChannel} passed down the pipeline (to {@code ServerBootstrap}'s
+ * acceptor), and each batch of completions ends with one {@code channelReadComplete}, as a read loop does on
+ * Netty's other transports. Running out of fds (EMFILE, ENFILE) is reported through the pipeline and retried
+ * shortly after, so the server keeps serving once fds free up.
  */
 public final class UringServerSocketChannel extends AbstractUringChannel implements ServerSocketChannel {
     private static final Logger logger = LoggerFactory.getLogger(UringServerSocketChannel.class);
     private static final int SOCK_CLOEXEC = 0x80000;
     /** Pause before accepting again after running out of fds or memory, so the loop does not spin. */
     private static final long ACCEPT_RETRY_DELAY_MILLIS = 10;
-    private static final boolean MULTISHOT_ACCEPT = Uring.LINUX_5_19_SOCKET_OPS;
 
     private final UringServerSocketChannelConfig config;
     private boolean acceptInFlight;
     private boolean multishotArmed;
-    private long acceptUserData;
     private boolean readRequested;
     private boolean retryScheduled;
+    /** A channelReadComplete is due once the current batch of completions is dispatched. */
+    private boolean readCompletePending;
+    private final Runnable readComplete = this::readComplete;
 
     /** A new listening socket (IPv6 dual-stack where available), bound when the channel binds. */
     public UringServerSocketChannel() {
@@ -67,7 +70,7 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
 
     @Override
     protected void doBind(SocketAddress localAddress) throws Exception {
-        LinuxSocket.bind(fd(), (InetSocketAddress) localAddress, isIpv6());
+        bindSocket((InetSocketAddress) localAddress);
         LinuxSocket.listen(fd(), config.getBacklog());
         cacheLocalAddress();
         setActive(true);
@@ -93,8 +96,7 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
     private void clearReadPending0() {
         readRequested = false;
         if (multishotArmed && isOpen()) {
-            ops.clear().opcode(Opcode.ASYNC_CANCEL).address(acceptUserData).data(DATA_CANCEL);
-            submit();
+            cancel(Opcode.ACCEPT, 0);
             multishotArmed = false;
         }
     }
@@ -103,16 +105,14 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
         if (!isOpen() || !isActive() || !isRegisteredWithHandler()) {
             return;
         }
-        boolean multishot = MULTISHOT_ACCEPT && config.isAutoRead();
+        boolean multishot = Uring.MULTISHOT_ACCEPT && config.isAutoRead();
         // No address buffer: a multishot accept would overwrite one buffer for every connection, so
         // children learn their peer address lazily (getpeername) when asked.
         ops.clear().opcode(Opcode.ACCEPT).fd(fd()).opFlags(SOCK_CLOEXEC)
                 .ioPrio(multishot ? IoUring.IORING_ACCEPT_MULTISHOT : 0);
-        long userData = submit();
-        if (userData != -1) {
+        if (submit() != -1) {
             acceptInFlight = true;
             multishotArmed = multishot;
-            acceptUserData = userData;
         }
     }
 
@@ -148,6 +148,14 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
         }
         readRequested = false;
         pipeline().fireChannelRead(child);
+        if (!readCompletePending) {
+            readCompletePending = true;
+            handler().afterDispatch(readComplete);
+        }
+    }
+
+    private void readComplete() {
+        readCompletePending = false;
         pipeline().fireChannelReadComplete();
     }
 
@@ -179,6 +187,16 @@ public final class UringServerSocketChannel extends AbstractUringChannel impleme
         } catch (NativeIoException e) {
             logger.debug("Failed to close accepted fd {}", fd, e);
         }
+    }
+
+    @Override
+    boolean isWriteInFlight() {
+        return false;
+    }
+
+    @Override
+    void cancelWriteInFlight() {
+        // A listening socket writes nothing.
     }
 
     @Override

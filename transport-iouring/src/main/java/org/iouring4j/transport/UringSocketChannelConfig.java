@@ -17,11 +17,14 @@ import java.util.Map;
  * options of {@link UringChannelOption}. Socket options are read from and written to the socket itself.
  */
 public final class UringSocketChannelConfig extends DefaultChannelConfig implements SocketChannelConfig {
-    /** The most bytes one WRITEV carries: the kernel's MAX_RW_COUNT (INT_MAX rounded down to a page). */
-    static final int MAX_BYTES_PER_WRITE = 0x7FFFF000;
-
     private final UringSocketChannel channel;
     private volatile boolean allowHalfClosure;
+    /**
+     * {@code SO_LINGER} was set to a positive time through this config, so {@code close(2)} may block: the
+     * channel then closes off the loop. Remembered rather than asked of the socket, which would cost a
+     * {@code getsockopt} on every close.
+     */
+    private volatile boolean lingersOnClose;
 
     UringSocketChannelConfig(UringSocketChannel channel) {
         super(channel);
@@ -208,7 +211,13 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
     @Override
     public UringSocketChannelConfig setSoLinger(int soLinger) {
         SocketOptions.setLinger(fd(), soLinger);
+        lingersOnClose = soLinger > 0;
         return this;
+    }
+
+    /** Whether {@code close(2)} may block for {@code SO_LINGER} seconds (set through this config). */
+    boolean lingersOnClose() {
+        return lingersOnClose;
     }
 
     @Override

@@ -1,0 +1,570 @@
+package org.iouring4j.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FileRegion;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.DuplexChannelConfig;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.internal.StringUtil;
+import org.iouring4j.ring.Errno;
+import org.iouring4j.ring.IoUring;
+import org.iouring4j.ring.LinuxSocket;
+import org.iouring4j.ring.NativeIoException;
+import org.iouring4j.ring.NativeMemory;
+import org.iouring4j.ring.Opcode;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NotYetConnectedException;
+
+/**
+ * A connected stream socket on io_uring: reads, writes and half-closure, shared by the stream channels.
+ *
+ * <p>Reads are RECV SQEs into pooled direct buffers sized by the channel's {@link RecvByteBufAllocator}; with
+ * auto-read on, one read is always in flight. Writes are WRITEV SQEs gathering the flushed buffers of the
+ * {@link ChannelOutboundBuffer} (one write in flight, partial writes resumed), or a SEND when there is one buffer
+ * to write; a {@link FileRegion} is copied through a direct buffer in chunks ({@link FileRegionWrite}).
+ *
+ * <p>Why RECV and SEND for single buffers rather than a one-iovec READV/WRITEV: they go straight to
+ * {@code sock_recvmsg}/{@code sock_sendmsg}, while the vectored ops copy the iovec in at prep and pass through
+ * the VFS read/write path (file position, access checks, {@code sock_read_iter}) for every op. On small messages
+ * that was ~4% of the server's CPU in the 64-connection echo profile ({@code SocketOpBenchmark} isolates it).
+ */
+abstract class AbstractUringStreamChannel extends AbstractUringChannel implements DuplexChannel {
+    /** The most bytes one write carries: the kernel's MAX_RW_COUNT (INT_MAX rounded down to a page). */
+    static final int MAX_BYTES_PER_WRITE = 0x7FFFF000;
+    /** Data tags telling this channel's writes apart: gathered buffers, or a chunk of a FileRegion. */
+    static final int DATA_GATHER = 1;
+    static final int DATA_FILE_CHUNK = 2;
+
+    /** The buffer of the RECV in flight, if any: released with its completion. */
+    private ByteBuf readBuffer;
+    /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
+    private boolean readRequested;
+    /** A read loop is under way: the next RECV continues it and must not wait for data. */
+    private boolean inReadLoop;
+    /**
+     * The last read left the socket empty: the next read loop's first RECV arms its poll at once
+     * ({@code IORING_RECVSEND_POLL_FIRST}) instead of first trying a receive that would only answer EAGAIN.
+     */
+    private boolean socketDrained;
+    /** The POLLRDHUP watch is in the kernel. */
+    private boolean rdHupArmed;
+    /** The peer shut its output down (POLLRDHUP): read to the end even if nobody asked to read. */
+    private boolean rdHupReceived;
+    /**
+     * A read returned the end of input (0) or failed: nothing more will come, so no read is armed again, even
+     * while the channel stays open for a write in flight (a RECV at EOF would complete at once, every time).
+     */
+    private boolean inputEnded;
+    /** Inside the pipeline callbacks of a read completion, where read() must not submit a second read. */
+    private boolean processingRead;
+
+    private final GatheringWrite gatheringWrite = new GatheringWrite();
+    private final FileRegionWrite fileRegionWrite = new FileRegionWrite();
+    /**
+     * A write is in the kernel. Stays set until its written buffers are removed from the outbound buffer, so
+     * that a listener writing and flushing from inside that removal does not gather them a second time.
+     */
+    private boolean writeInFlight;
+    /** The op and data tag of the write in flight, for cancelling it. */
+    private int writeOpcode;
+    private int writeData;
+    /** The outbound buffer the in-flight write came from; Netty forgets it when the channel starts closing. */
+    private ChannelOutboundBuffer writeOutbound;
+    /**
+     * The peer's end of input arrived while a write was in the kernel: close once that write completes, so a
+     * reset it runs into is reported as the reset it is, not as a clean close.
+     */
+    private boolean closeWhenWriteDone;
+
+    private volatile boolean inputShutdown;
+    private volatile boolean outputShutdown;
+
+    AbstractUringStreamChannel(Channel parent, int fd, boolean ipv6, boolean active) {
+        super(parent, fd, ipv6, active);
+    }
+
+    @Override
+    public abstract DuplexChannelConfig config();
+
+    @Override
+    protected void doDisconnect() throws Exception {
+        doClose();
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        if (writeInFlight) {
+            gatheringWrite.retainUntilCompleted(); // Netty releases the flushed buffers right after this
+        }
+        super.doClose();
+    }
+
+    @Override
+    boolean isWriteInFlight() {
+        return writeInFlight;
+    }
+
+    @Override
+    void cancelWriteInFlight() {
+        cancel(writeOpcode, writeData);
+    }
+
+    // ---- reads ----
+
+    /**
+     * An accepted connection starts watching for the peer's end of input; one that moved from another loop
+     * resumes what the move cancelled: that watch, a read asked for, and the writes waiting to go.
+     */
+    @Override
+    void registered() {
+        if (!isActive()) {
+            return;
+        }
+        armRdHupPoll();
+        if (readRequested) {
+            startReadIfIdle(); // auto-read resumes by itself: Netty calls read() on every registration
+        }
+        ((StreamUnsafe) unsafe()).writeMore();
+    }
+
+    /**
+     * Watches for the peer shutting its output down, as epoll's EPOLLRDHUP does: with auto-read off and no
+     * read asked for, nothing else would notice, and a half-closed or closed connection would go unreported.
+     * One POLL_ADD per connection, completing once.
+     */
+    final void armRdHupPoll() {
+        if (rdHupArmed || rdHupReceived || inputEnded || inputShutdown) {
+            return;
+        }
+        ops.clear().opcode(Opcode.POLL_ADD).fd(fd()).opFlags(IoUring.POLLRDHUP);
+        rdHupArmed = submit() != -1;
+    }
+
+    private void rdHupCompleted(int res) {
+        rdHupArmed = false;
+        if (res <= 0 || !isOpen() || inputShutdown) {
+            return; // cancelled by close or a move, or already at end of input
+        }
+        rdHupReceived = true;
+        startReadIfIdle();
+    }
+
+    @Override
+    protected void doBeginRead() {
+        readRequested = true;
+        startReadIfIdle();
+    }
+
+    /** Starts a read unless one is in the kernel or a read completion is being handled (which starts the next). */
+    private void startReadIfIdle() {
+        if (readBuffer == null && !processingRead) {
+            startRead();
+        }
+    }
+
+    /** Called when auto-read is switched off: an in-flight read still delivers what it gets, then reading stops. */
+    final void clearReadPending() {
+        if (!isRegistered() || eventLoop().inEventLoop()) {
+            readRequested = false;
+        } else {
+            eventLoop().execute(() -> readRequested = false);
+        }
+    }
+
+    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
+    private void startRead() {
+        if (inputShutdown || inputEnded || !isActive() || !isRegisteredWithHandler()) {
+            return;
+        }
+        // A read loop (Netty's unit ended by channelReadComplete) starts with a RECV that waits for data. While
+        // the allocator's handle asks to go on (a full buffer: maybe more data), further RECVs carry
+        // MSG_DONTWAIT: a drained socket answers -EAGAIN at once, as a non-blocking read would, and the loop ends.
+        // A waiting RECV there could hold back channelReadComplete, and a response, indefinitely.
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        if (!inReadLoop) {
+            allocHandle.reset(config());
+        }
+        ByteBuf buf = allocHandle.allocate(alloc());
+        if (!buf.isDirect()) {
+            // The kernel writes into native memory; a heap buffer from a custom allocator is swapped out.
+            ByteBuf direct = alloc().directBuffer(buf.capacity());
+            buf.release();
+            buf = direct;
+        }
+        int writable = buf.writableBytes();
+        allocHandle.attemptedBytesRead(writable);
+        ops.clear().opcode(Opcode.RECV).fd(fd()).address(BufferAddress.of(buf, buf.writerIndex())).length(writable)
+                .opFlags(inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0)
+                .ioPrio(!inReadLoop && socketDrained && Uring.POLL_FIRST ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
+        if (submit() == -1) {
+            buf.release();
+            inReadLoop = false;
+            return;
+        }
+        readBuffer = buf;
+    }
+
+    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
+    private void readCompleted(int res, int flags) {
+        ByteBuf buf = readBuffer;
+        readBuffer = null;
+        if (!isOpen() || res == -Errno.ECANCELED) {
+            buf.release();
+            inReadLoop = false;
+            return;
+        }
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        boolean continueLoop = false;
+        processingRead = true;
+        try {
+            // The kernel says whether data is still queued (TCP always knows); without that, a full buffer is
+            // the only hint. A full buffer with the socket known empty ends the read loop here, saving the RECV
+            // that would only have answered EAGAIN.
+            boolean dataQueued = Uring.SOCK_NONEMPTY ? (flags & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0
+                    : res == allocHandle.attemptedBytesRead();
+            socketDrained = !dataQueued;
+            if (res > 0) {
+                buf.writerIndex(buf.writerIndex() + res);
+                allocHandle.lastBytesRead(res);
+                allocHandle.incMessagesRead(1);
+                readRequested = false;
+                pipeline().fireChannelRead(buf);
+                continueLoop = isOpen() && !inputShutdown && dataQueued && allocHandle.continueReading();
+            } else {
+                buf.release();
+                allocHandle.lastBytesRead(res == -Errno.EAGAIN ? 0 : -1);
+                inputEnded = res != -Errno.EAGAIN;
+            }
+            inReadLoop = continueLoop;
+            if (!continueLoop) {
+                allocHandle.readComplete();
+                pipeline().fireChannelReadComplete();
+            }
+            if (res == 0) {
+                shutdownInputAfterEof();
+            } else if (res < 0 && res != -Errno.EAGAIN) {
+                pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(Opcode.RECV), res));
+                shutdownInputAfterEof();
+            }
+        } finally {
+            processingRead = false;
+        }
+        if (isOpen() && (continueLoop || readRequested || rdHupReceived || config().isAutoRead())) {
+            startRead();
+        }
+    }
+
+    /** The peer closed (or reset) its side: half-close if allowed, else close, as Netty's transports do. */
+    private void shutdownInputAfterEof() {
+        if (!isOpen()) {
+            return;
+        }
+        if (inputShutdown) {
+            pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+            return;
+        }
+        if (!config().isAllowHalfClosure()) {
+            if (writeInFlight) {
+                closeWhenWriteDone = true; // the write's result decides: ECONNRESET fails it, else a clean close
+            } else {
+                unsafe().close(unsafe().voidPromise());
+            }
+            return;
+        }
+        inputShutdown = true;
+        try {
+            LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_RD);
+        } catch (NativeIoException ignored) {
+            // Already shut down by the peer's reset: the input is closed either way.
+        }
+        pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+    }
+
+    // ---- writes ----
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof ByteBuf) {
+            ByteBuf buf = (ByteBuf) msg;
+            return buf.isDirect() ? buf : newDirectBuffer(buf);
+        }
+        if (msg instanceof FileRegion) {
+            return msg;
+        }
+        throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
+                + " (expected: ByteBuf, FileRegion)");
+    }
+
+    /** A direct copy of a heap buffer (the kernel reads native memory); the original is released. */
+    private ByteBuf newDirectBuffer(ByteBuf buf) {
+        int readable = buf.readableBytes();
+        if (readable == 0) {
+            ReferenceCountUtil.safeRelease(buf);
+            return Unpooled.EMPTY_BUFFER;
+        }
+        ByteBuf direct = alloc().directBuffer(readable);
+        direct.writeBytes(buf, buf.readerIndex(), readable);
+        ReferenceCountUtil.safeRelease(buf);
+        return direct;
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        if (writeInFlight || !isRegisteredWithHandler()) {
+            return; // the in-flight write's completion continues with the rest
+        }
+        writeOutbound = in;
+        for (;;) {
+            Object msg = in.current();
+            if (msg == null) {
+                return;
+            }
+            if (msg instanceof ByteBuf) {
+                if (submitGatheringWrite(in)) {
+                    return;
+                }
+            } else if (msg instanceof FileRegion) {
+                if (fileRegionWrite.next(in, (FileRegion) msg, alloc()) && submitFileChunk()) {
+                    return;
+                }
+            } else {
+                in.remove(new UnsupportedOperationException(
+                        "unsupported message type: " + StringUtil.simpleClassName(msg)));
+            }
+        }
+    }
+
+    /** @return true if a write was submitted; false if only empty buffers were found (and removed) */
+    private boolean submitGatheringWrite(ChannelOutboundBuffer in) throws Exception {
+        long bytes = gatheringWrite.gather(in, MAX_BYTES_PER_WRITE);
+        if (bytes == 0) {
+            gatheringWrite.completed();
+            in.removeBytes(0);
+            return false;
+        }
+        if (gatheringWrite.isSingleBuffer()) {
+            // One contiguous buffer: no iovec needed, and a ByteBuf's readable bytes always fit SEND's length.
+            ops.clear().opcode(Opcode.SEND).fd(fd()).address(gatheringWrite.singleBufferAddress())
+                    .length((int) bytes).opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_GATHER);
+        } else {
+            int iovecs = handler().reserveScratch(gatheringWrite.iovecBytes());
+            if (iovecs < 0) {
+                gatheringWrite.completed();
+                throw new NativeIoException("WRITEV (no scratch memory for its iovecs)", -Errno.ENOMEM);
+            }
+            NativeMemory scratch = handler().scratchMemory();
+            int count = gatheringWrite.writeIovecs(scratch, iovecs);
+            ops.clear().opcode(Opcode.WRITEV).fd(fd()).address(scratch.address() + iovecs).length(count)
+                    .data(DATA_GATHER);
+        }
+        if (!submitWrite()) {
+            gatheringWrite.completed();
+            throw new ClosedChannelException();
+        }
+        return true;
+    }
+
+    /** Submits the chunk {@link #fileRegionWrite} holds; false (and the chunk released) if the channel is gone. */
+    private boolean submitFileChunk() throws ClosedChannelException {
+        ByteBuf chunk = fileRegionWrite.chunk();
+        ops.clear().opcode(Opcode.SEND).fd(fd()).address(BufferAddress.of(chunk, chunk.readerIndex()))
+                .length(chunk.readableBytes()).opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_FILE_CHUNK);
+        if (!submitWrite()) {
+            fileRegionWrite.release();
+            throw new ClosedChannelException();
+        }
+        return true;
+    }
+
+    /** Submits the write {@link #ops} describes and remembers it as the one write in flight. */
+    private boolean submitWrite() {
+        if (submit() == -1) {
+            return false;
+        }
+        writeInFlight = true;
+        writeOpcode = ops.opcode();
+        writeData = ops.data();
+        return true;
+    }
+
+    private void writeCompleted(int opcode, int res, int data) {
+        if (data == DATA_GATHER) {
+            gatheringWrite.completed();
+        }
+        ChannelOutboundBuffer in = writeOutbound;
+        StreamUnsafe unsafe = (StreamUnsafe) unsafe();
+        // A parked close applies what the write did first (its promise tells the truth), then runs itself.
+        boolean closePending = isClosePending();
+        boolean outputGone = unsafe.outboundBuffer() == null && !closePending; // closed or shut down
+        if (!isOpen() || res < 0 || outputGone) {
+            writeInFlight = false;
+            fileRegionWrite.release();
+            if (closePending) {
+                return; // Netty fails what was not written
+            }
+            if (res < 0 && res != -Errno.ECANCELED && !outputGone && isOpen()) {
+                unsafe.writeFailed(new NativeIoException(Opcode.name(opcode), res));
+            } else if (closeWhenWriteDone && isOpen()) {
+                unsafe.close(unsafe.voidPromise());
+            }
+            return;
+        }
+        if (data == DATA_GATHER) {
+            in.removeBytes(res);
+        } else if (fileRegionWrite.written(in, res) && !closePending) {
+            try {
+                submitFileChunk(); // the socket took part of the chunk: send the rest first
+            } catch (ClosedChannelException e) {
+                writeInFlight = false;
+                unsafe.writeFailed(e);
+            }
+            return;
+        }
+        writeInFlight = false;
+        if (closePending) {
+            fileRegionWrite.release();
+        } else if (closeWhenWriteDone) {
+            unsafe.close(unsafe.voidPromise());
+        } else {
+            unsafe.writeMore();
+        }
+    }
+
+    // ---- shutdown ----
+
+    /** Shutting down needs a connection: the errors Java's own sockets give otherwise. */
+    private void checkConnected() throws ClosedChannelException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (!isActive()) {
+            throw new NotYetConnectedException();
+        }
+    }
+
+    @Override
+    protected void doShutdownOutput() throws Exception {
+        checkConnected();
+        if (writeInFlight) {
+            gatheringWrite.retainUntilCompleted(); // Netty fails and releases the flushed buffers next
+        }
+        LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_WR);
+        outputShutdown = true;
+    }
+
+    @Override
+    public boolean isInputShutdown() {
+        return inputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isOutputShutdown() {
+        return outputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return (inputShutdown && outputShutdown) || !isActive();
+    }
+
+    @Override
+    public ChannelFuture shutdownInput() {
+        return shutdownInput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownInput(ChannelPromise promise) {
+        inLoop(() -> {
+            try {
+                checkConnected();
+                LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_RD);
+                inputShutdown = true;
+                promise.setSuccess();
+            } catch (IOException | RuntimeException e) {
+                promise.setFailure(e);
+            }
+        });
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput() {
+        return shutdownOutput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput(ChannelPromise promise) {
+        inLoop(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdown() {
+        return shutdown(newPromise());
+    }
+
+    /** Shuts output then input down; fails with the first failure, if any. */
+    @Override
+    public ChannelFuture shutdown(ChannelPromise promise) {
+        shutdownOutput().addListener(output -> shutdownInput().addListener(input -> {
+            Throwable cause = output.cause() != null ? output.cause() : input.cause();
+            if (cause != null) {
+                promise.setFailure(cause);
+            } else {
+                promise.setSuccess();
+            }
+        }));
+        return promise;
+    }
+
+    private void inLoop(Runnable task) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /** This channel's handle in the loop: routes its completions, continues writes; connecting is the subclass's. */
+    abstract class StreamUnsafe extends AbstractUringUnsafe {
+        @Override
+        void completed(UringIoEvent event) {
+            switch (event.opcode()) {
+                case Opcode.RECV:
+                    readCompleted(event.res(), event.flags());
+                    break;
+                case Opcode.SEND:
+                case Opcode.WRITEV:
+                    writeCompleted(event.opcode(), event.res(), event.data());
+                    break;
+                case Opcode.POLL_ADD:
+                    rdHupCompleted(event.res());
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        /** Continues with what is left in the outbound buffer after a write completed. */
+        final void writeMore() {
+            flush0();
+        }
+
+        final void writeFailed(Throwable cause) {
+            handleWriteError(cause);
+        }
+    }
+}
