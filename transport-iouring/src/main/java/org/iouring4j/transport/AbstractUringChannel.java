@@ -189,8 +189,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
         if (registration == null) {
             return;
         }
-        if (open && !inFlight.isEmpty()) {
-            // Nothing of ours may stay in this loop's ring: cancel, and keep what completes meanwhile.
+        if (open && !closing && !inFlight.isEmpty()) {
+            // Nothing of ours may stay in this loop's ring: cancel, and keep what completes meanwhile. (A channel
+            // whose close waits for its ops is not moving: their completions settle the close on this loop.)
             cancelInFlight();
             relocation = new Relocation();
         }
@@ -378,6 +379,11 @@ abstract class AbstractUringChannel extends AbstractChannel {
             } catch (NativeIoException e) {
                 logger.debug("shutdown after a failed cancel of {}", AbstractUringChannel.this, e);
             }
+        }
+
+        /** The channel's ops in the kernel, for a loop that must cancel them itself as it is destroyed. */
+        final InFlightOps inFlight() {
+            return inFlight;
         }
 
         /** One of this channel's ops completed (its event is only valid during the call). */

@@ -12,7 +12,9 @@ import java.util.List;
  * acted on, because the channel may already belong to its new loop, whose thread would race with them. A
  * registration with the new loop waits ({@link #parkIfDraining}) until the old loop has delivered the last one
  * ({@link #drained}); the new loop then replays the kept completions ({@link #replay}) before resuming I/O, so a
- * late read's bytes are delivered and a write that went through counts. If the channel is closed instead,
+ * late read's bytes are delivered and a write that went through counts. The replay comes before the registration
+ * completes, while the channel's buffers are still those the kept completions refer to: a late read reaches the
+ * pipeline just before the new loop's {@code channelRegistered}. If the channel is closed instead,
  * whoever finishes last hands the kept completions to the closed channel, which only releases what they hold.
  *
  * <p>Shared by two loop threads (and a closer), so every field is guarded by this object's monitor; it exists only

@@ -16,7 +16,6 @@ import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Opcode;
 import org.iouring4j.ring.Ring;
-import org.iouring4j.ring.RingConfig;
 import org.iouring4j.ring.SubmissionQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,6 +89,7 @@ public final class UringIoHandler implements IoHandler {
     private long outstanding;
     private int ownOutstanding;
     private boolean initialized;
+    private boolean preparedToDestroy;
     private boolean destroying;
     private boolean destroyed;
     private boolean overflowWarned;
@@ -105,7 +105,7 @@ public final class UringIoHandler implements IoHandler {
     private UringIoHandler(ThreadAwareExecutor executor, UringIoHandlerConfig config) {
         this.executor = executor;
         this.config = config;
-        this.ring = openRing(config);
+        this.ring = LoopRing.open(config);
         EventFd eventFd = null;
         NativeMemory buffer = null;
         SubmissionScratch submissionScratch = null;
@@ -165,59 +165,6 @@ public final class UringIoHandler implements IoHandler {
      */
     public static UringIoHandler current() {
         return CURRENT.get();
-    }
-
-    /**
-     * Opens the ring disabled, so that the loop thread, not this constructing thread, becomes its single
-     * issuer when {@link #initialize()} enables it. The optional setup flags are those the config asks for and
-     * the kernel accepts ({@link Uring#optionalSetupFlagsEnabled()}); should the kernel still refuse that
-     * combination (one the probe did not try, with SQPOLL say), the ring is set up with the floor's flags alone.
-     */
-    private static Ring openRing(UringIoHandlerConfig config) {
-        RingConfig withOptional = ringConfig(config).extraFlags(optionalSetupFlags(config)).build();
-        try {
-            return Ring.open(withOptional);
-        } catch (NativeIoException e) {
-            if (e.errno() != Errno.EINVAL || optionalSetupFlags(config) == 0) {
-                throw new IllegalStateException("failed to set up io_uring for " + config, e);
-            }
-            logger.debug("Kernel rejected {}; setting up without optional flags", withOptional, e);
-        }
-        try {
-            return Ring.open(ringConfig(config).build());
-        } catch (NativeIoException e) {
-            throw new IllegalStateException("failed to set up io_uring for " + config, e);
-        }
-    }
-
-    /**
-     * {@code SUBMIT_ALL} (a failing SQE does not stop the batch), and with a single issuer either deferred task
-     * work (completion work runs when the loop enters) or cooperative task work (the kernel does not interrupt
-     * the loop for it); {@code TASKRUN_FLAG} with either, so the loop sees when an enter is due.
-     */
-    private static int optionalSetupFlags(UringIoHandlerConfig config) {
-        int available = Uring.OPTIONAL_SETUP_FLAGS;
-        int wanted = IoUring.IORING_SETUP_SUBMIT_ALL;
-        if (config.singleIssuer() && (available & IoUring.IORING_SETUP_SINGLE_ISSUER) != 0) {
-            wanted |= IoUring.IORING_SETUP_SINGLE_ISSUER;
-            if (config.effectiveDeferTaskrun() && (available & IoUring.IORING_SETUP_DEFER_TASKRUN) != 0) {
-                wanted |= IoUring.IORING_SETUP_DEFER_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG;
-            } else if ((available & IoUring.IORING_SETUP_COOP_TASKRUN) != 0) {
-                wanted |= IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG;
-            }
-        }
-        return wanted & available;
-    }
-
-    private static RingConfig.Builder ringConfig(UringIoHandlerConfig config) {
-        return RingConfig.builder()
-                .entries(config.ringSize())
-                .cqEntries(config.cqSize())
-                .sqPoll(config.sqPoll())
-                .sqThreadIdleMillis(config.sqPoll() ? config.sqThreadIdleMillis() : 0)
-                .sqThreadCpu(config.sqPoll() ? config.sqThreadCpu() : -1)
-                .disabled(true)
-                .registerRingFd(false); // a registered ring fd belongs to a thread: done in initialize()
     }
 
     @Override
@@ -498,8 +445,14 @@ public final class UringIoHandler implements IoHandler {
     /** Closes every registered handle (called repeatedly while the loop shuts down). */
     @Override
     public void prepareToDestroy() {
+        preparedToDestroy = true;
+        closeHandles(false);
+    }
+
+    private void closeHandles(boolean foreignOnly) {
         for (UringIoRegistration registration : registrations.clone()) {
-            if (registration != null && registration.isValid()) {
+            if (registration != null && registration.isValid()
+                    && !(foreignOnly && registration.handle instanceof AbstractUringChannel.AbstractUringUnsafe)) {
                 try {
                     registration.handle.close();
                 } catch (Exception e) {
@@ -511,14 +464,20 @@ public final class UringIoHandler implements IoHandler {
 
     /**
      * Cancels what is left in the kernel, waits (at most 5 s) for every op to complete so that handles can
-     * release their buffers, then closes the eventfd and the ring. The handles cancelled their own ops when
-     * {@link #prepareToDestroy()} closed them; with {@code IORING_ASYNC_CANCEL_ANY} the loop cancels whatever a
-     * handle left behind, else only its own eventfd READ (by its user data).
+     * release their buffers, then closes the eventfd and the ring. Handles closed by {@link #prepareToDestroy()}
+     * (or here, if Netty skipped it) cancelled their own ops; with {@code IORING_ASYNC_CANCEL_ANY} the loop cancels
+     * whatever is left, else each op it knows of by its user data: its eventfd READ and the channels' ops.
      */
     @Override
     public void destroy() {
         if (destroyed) {
             return;
+        }
+        if (!preparedToDestroy && initialized) {
+            // Netty skips prepareToDestroy() when the shutdown begins after the loop's last I/O pass. Handles of
+            // other code cancel their ops in close(), which must run while they may still submit; the channels'
+            // ops are cancelled below without a Netty close, whose follow-up tasks could no longer run.
+            closeHandles(true);
         }
         destroying = true;
         try {
@@ -545,13 +504,22 @@ public final class UringIoHandler implements IoHandler {
         if (outstanding + ownOutstanding == 0) {
             return;
         }
-        long cancelUserData = UserData.encode(HANDLER_ID, Opcode.ASYNC_CANCEL, CANCEL_AT_SHUTDOWN);
         if (Uring.CANCEL_ANY) {
-            sq.addCancel(0, IoUring.IORING_ASYNC_CANCEL_ANY, cancelUserData);
-            ownOutstanding++;
-        } else if (eventFdReadArmed) {
-            sq.addCancel(EVENTFD_READ_USER_DATA, 0, cancelUserData);
-            ownOutstanding++;
+            addShutdownCancel(0, IoUring.IORING_ASYNC_CANCEL_ANY);
+        } else {
+            // One cancel per op, by user data: the eventfd READ, and what channels not yet closed have in flight
+            // (Netty may destroy the loop without a prepareToDestroy() first). A foreign handle's ops stay.
+            if (eventFdReadArmed) {
+                addShutdownCancel(EVENTFD_READ_USER_DATA, 0);
+            }
+            for (UringIoRegistration registration : registrations) {
+                if (registration != null && registration.handle instanceof AbstractUringChannel.AbstractUringUnsafe) {
+                    InFlightOps ops = ((AbstractUringChannel.AbstractUringUnsafe) registration.handle).inFlight();
+                    for (int i = 0; i < ops.cancellableCount(); i++) {
+                        addShutdownCancel(ops.userDataAt(i), 0);
+                    }
+                }
+            }
         }
         long deadline = System.nanoTime() + DESTROY_TIMEOUT_NANOS;
         while (outstanding + ownOutstanding > 0) {
@@ -569,6 +537,11 @@ public final class UringIoHandler implements IoHandler {
             }
             drainCompletions(Integer.MAX_VALUE);
         }
+    }
+
+    private void addShutdownCancel(long target, int cancelFlags) {
+        sq.addCancel(target, cancelFlags, UserData.encode(HANDLER_ID, Opcode.ASYNC_CANCEL, CANCEL_AT_SHUTDOWN));
+        ownOutstanding++;
     }
 
     boolean inEventLoop() {

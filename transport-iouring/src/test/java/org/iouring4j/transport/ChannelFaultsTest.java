@@ -99,6 +99,8 @@ class ChannelFaultsTest {
                 long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertInstanceOf(ConnectTimeoutException.class, connect.cause());
                 assertTrue(elapsedMillis >= 290, "timed out after only " + elapsedMillis + " ms");
+                // The loop closes the channel right after failing the promise, so this thread may look first.
+                assertTrue(connect.channel().closeFuture().await(5, TimeUnit.SECONDS), "never closed");
                 assertFalse(connect.channel().isOpen());
             } finally {
                 for (Socket filler : fillers) {
