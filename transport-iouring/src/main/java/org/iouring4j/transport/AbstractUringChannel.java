@@ -50,7 +50,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
     /** TCP: no disconnect() distinct from close(); 16 reads per read loop at most, as Netty's socket channels. */
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     /** Data tag of the ASYNC_CANCELs a channel submits. */
-    static final int DATA_CANCEL = 0xFFFF;
+    private static final int DATA_CANCEL = 0xFFFF;
     /** A cancel that failed is a kernel surprise: said once per process, not once per channel. */
     private static final AtomicBoolean CANCEL_FAILURE_LOGGED = new AtomicBoolean();
     private static final AtomicIntegerFieldUpdater<AbstractUringChannel> FD_CLOSED =

@@ -41,10 +41,10 @@ import java.nio.channels.NotYetConnectedException;
  */
 abstract class AbstractUringStreamChannel extends AbstractUringChannel implements DuplexChannel {
     /** The most bytes one write carries: the kernel's MAX_RW_COUNT (INT_MAX rounded down to a page). */
-    static final int MAX_BYTES_PER_WRITE = 0x7FFFF000;
+    private static final int MAX_BYTES_PER_WRITE = 0x7FFFF000;
     /** Data tags telling this channel's writes apart: gathered buffers, or a chunk of a FileRegion. */
-    static final int DATA_GATHER = 1;
-    static final int DATA_FILE_CHUNK = 2;
+    private static final int DATA_GATHER = 1;
+    private static final int DATA_FILE_CHUNK = 2;
 
     /** The buffer of the RECV in flight, if any: released with its completion. */
     private ByteBuf readBuffer;

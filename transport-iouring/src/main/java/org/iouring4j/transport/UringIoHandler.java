@@ -345,7 +345,7 @@ public final class UringIoHandler implements IoHandler {
     private void ownCompletion(int data, int res) {
         ownOutstanding--;
         if (data != EVENTFD_READ) {
-            return; // the shutdown's cancel of the READ: ENOENT if the READ had completed meanwhile
+            return; // a cancel submitted by the shutdown: ENOENT when its target had completed meanwhile
         }
         eventFdReadArmed = false;
         if (destroying) {

@@ -8,7 +8,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.Future;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.FileDescriptors;
-import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Opcode;
 import org.junit.jupiter.api.Test;
