@@ -5,8 +5,9 @@ import org.iouring4j.ring.internal.Syscalls;
 import java.net.InetSocketAddress;
 
 /**
- * Synchronous socket syscalls for TCP sockets driven by io_uring: creation, bind, listen, addresses, options,
- * shutdown. Reads, writes, accepts and connects go through the ring instead.
+ * Synchronous socket syscalls for sockets driven by io_uring (TCP, UDP and Unix domain sockets): creation, bind,
+ * listen, addresses, options, shutdown. Reads, writes, accepts and connects go through the ring instead. Every
+ * address passes through {@link SockAddr}; a Unix address is the bytes of its path (see there).
  *
  * <p>Sockets are created <em>blocking</em>: io_uring makes every op asynchronous by itself (arming an
  * internal poll when a socket is not ready), whereas on an {@code O_NONBLOCK} socket it would hand
@@ -19,6 +20,8 @@ import java.net.InetSocketAddress;
  * <p>Option constants are the asm-generic values used by x86_64 and aarch64.
  */
 public final class LinuxSocket {
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
     public static final int SOL_SOCKET = 1;
     public static final int IPPROTO_IP = 0;
     public static final int IPPROTO_TCP = 6;
@@ -27,9 +30,11 @@ public final class LinuxSocket {
     public static final int SO_ERROR = 4;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
+    public static final int SO_BROADCAST = 6;
     public static final int SO_KEEPALIVE = 9;
     public static final int SO_LINGER = 13;
     public static final int SO_REUSEPORT = 15;
+    public static final int SO_PEERCRED = 17;
     public static final int IP_TOS = 1;
     public static final int IPV6_V6ONLY = 26;
     public static final int IPV6_TCLASS = 67;
@@ -54,8 +59,9 @@ public final class LinuxSocket {
     /** Bytes of caller memory the argument-taking forms need: a sockaddr_storage and its length, or an option. */
     public static final int ARGUMENT_MEMORY_SIZE = SockAddr.STORAGE_SIZE + 2 * Integer.BYTES;
 
-    private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 0x80000;
+    /** {@code struct ucred { pid_t pid; uid_t uid; gid_t gid; }}. */
+    private static final int UCRED_SIZE = 3 * Integer.BYTES;
 
     private LinuxSocket() {
     }
@@ -69,7 +75,17 @@ public final class LinuxSocket {
 
     /** {@link #newStreamSocket(boolean)} with the IPV6_V6ONLY option passed through {@code memory}. */
     public static int newStreamSocket(boolean ipv6, NativeMemory memory) throws NativeIoException {
-        int fd = Syscalls.socket(ipv6 ? SockAddr.AF_INET6 : SockAddr.AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        return newSocket(ipv6 ? SockAddr.AF_INET6 : SockAddr.AF_INET, SOCK_STREAM, memory);
+    }
+
+    /**
+     * A blocking, close-on-exec socket of {@code family} ({@link SockAddr#AF_INET}, {@link SockAddr#AF_INET6},
+     * {@link SockAddr#AF_UNIX}) and {@code type} ({@link #SOCK_STREAM}, {@link #SOCK_DGRAM}); an AF_INET6 socket
+     * is dual-stack (IPV6_V6ONLY off, set through {@code memory}), so IPv4-mapped addresses work too.
+     */
+    public static int newSocket(int family, int type, NativeMemory memory) throws NativeIoException {
+        boolean ipv6 = family == SockAddr.AF_INET6;
+        int fd = Syscalls.socket(family, type | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new NativeIoException("socket", fd);
         }
@@ -107,6 +123,38 @@ public final class LinuxSocket {
         if (ret < 0) {
             throw new NativeIoException("bind(" + address + ")", ret);
         }
+    }
+
+    /**
+     * Binds to the Unix address {@code path} (its bytes; see {@link SockAddr#writeUnix}). An existing file at the
+     * path is left alone: the bind then fails with EADDRINUSE, naming the path.
+     */
+    public static void bindUnix(int fd, byte[] path, NativeMemory memory) throws NativeIoException {
+        int len = SockAddr.writeUnix(memory, 0, path);
+        int ret = Syscalls.bind(fd, memory.address(), len);
+        if (ret < 0) {
+            throw new NativeIoException("bind(" + unixPathToString(path) + ")", ret);
+        }
+    }
+
+    /** Blocking {@code connect(2)} to a Unix address (tests and tools; channels connect through the ring). */
+    public static void connectUnix(int fd, byte[] path) throws NativeIoException {
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            int len = SockAddr.writeUnix(memory, 0, path);
+            int ret;
+            do {
+                ret = Syscalls.connect(fd, memory.address(), len);
+            } while (ret == -Errno.EINTR);
+            if (ret < 0) {
+                throw new NativeIoException("connect(" + unixPathToString(path) + ")", ret);
+            }
+        }
+    }
+
+    /** A Unix path as people write it: an abstract name's leading NUL shown as {@code @}, as ss(8) does. */
+    public static String unixPathToString(byte[] path) {
+        String text = new String(path, java.nio.charset.StandardCharsets.UTF_8);
+        return text.startsWith("\0") ? "@" + text.substring(1) : text;
     }
 
     public static void listen(int fd, int backlog) throws NativeIoException {
@@ -161,6 +209,22 @@ public final class LinuxSocket {
     }
 
     private static InetSocketAddress address(int fd, boolean local, NativeMemory memory) throws NativeIoException {
+        readAddress(fd, local, memory);
+        return SockAddr.read(memory, 0);
+    }
+
+    /** The Unix address the socket is bound to ({@code getsockname}), as path bytes (see {@link SockAddr#readUnix}). */
+    public static byte[] localUnixAddress(int fd, NativeMemory memory) throws NativeIoException {
+        return SockAddr.readUnix(memory, 0, readAddress(fd, true, memory));
+    }
+
+    /** The connected peer's Unix address ({@code getpeername}), as path bytes. */
+    public static byte[] remoteUnixAddress(int fd, NativeMemory memory) throws NativeIoException {
+        return SockAddr.readUnix(memory, 0, readAddress(fd, false, memory));
+    }
+
+    /** Puts the socket's local or peer sockaddr at offset 0 of {@code memory}; returns its length. */
+    private static int readAddress(int fd, boolean local, NativeMemory memory) throws NativeIoException {
         memory.putInt(SockAddr.STORAGE_SIZE, SockAddr.STORAGE_SIZE);
         long lenAddr = memory.address(SockAddr.STORAGE_SIZE);
         int ret = local ? Syscalls.getsockname(fd, memory.address(), lenAddr)
@@ -168,7 +232,20 @@ public final class LinuxSocket {
         if (ret < 0) {
             throw new NativeIoException(local ? "getsockname" : "getpeername", ret);
         }
-        return SockAddr.read(memory, 0);
+        return memory.getInt(SockAddr.STORAGE_SIZE);
+    }
+
+    /**
+     * The credentials of the process at the other end of a Unix socket when it connected ({@code SO_PEERCRED}):
+     * {@code {pid, uid, gid}}.
+     */
+    public static int[] peerCredentials(int fd, NativeMemory memory) throws NativeIoException {
+        memory.putInt(UCRED_SIZE, UCRED_SIZE);
+        int ret = Syscalls.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, memory.address(), memory.address(UCRED_SIZE));
+        if (ret < 0) {
+            throw new NativeIoException("getsockopt(SO_PEERCRED)", ret);
+        }
+        return new int[] {memory.getInt(0), memory.getInt(Integer.BYTES), memory.getInt(2 * Integer.BYTES)};
     }
 
     public static void setIntOption(int fd, int level, int option, int value) throws NativeIoException {

@@ -2,25 +2,29 @@ package org.iouring4j.transport;
 
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
-import io.netty.util.NetUtil;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.FileDescriptors;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
+import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Opcode;
+import org.iouring4j.ring.SockAddr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ConnectionPendingException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -45,7 +49,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * close then runs on {@link GlobalEventExecutor}, once every op has completed (so no completion is lost and the
  * fd is not closed under the kernel's feet), and the close future completes when {@code close(2)} returned.
  */
-abstract class AbstractUringChannel extends AbstractChannel {
+abstract class AbstractUringChannel extends AbstractChannel implements UnixChannel {
     private static final Logger logger = LoggerFactory.getLogger(AbstractUringChannel.class);
     /** TCP: no disconnect() distinct from close(); 16 reads per read loop at most, as Netty's socket channels. */
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
@@ -57,7 +61,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
             AtomicIntegerFieldUpdater.newUpdater(AbstractUringChannel.class, "fdClosed");
 
     private final int fd;
-    private final boolean ipv6;
+    private final SocketFamily family;
+    /** {@link #fd()}'s answer, made on first use. */
+    private volatile UringFileDescriptor fileDescriptor;
     private volatile boolean open = true;
     private volatile boolean active;
     /** 1 once the fd is closed; a compare-and-set, because after a move the old loop and a closer may race. */
@@ -76,31 +82,16 @@ abstract class AbstractUringChannel extends AbstractChannel {
     private boolean parkedCloseLingers;
     /** Set while (and after) moving loops with ops in flight; null for the vast majority of channels. */
     private volatile Relocation relocation;
-    private volatile InetSocketAddress localAddress;
-    private volatile InetSocketAddress remoteAddress;
+    /** The channel's connect, from its first {@code connect()} on; null for accepted and listening channels. */
+    private PendingConnect connect;
+    private volatile SocketAddress localAddress;
+    private volatile SocketAddress remoteAddress;
 
-    AbstractUringChannel(Channel parent, int fd, boolean ipv6, boolean active) {
+    AbstractUringChannel(Channel parent, int fd, SocketFamily family, boolean active) {
         super(parent);
         this.fd = fd;
-        this.ipv6 = ipv6;
+        this.family = family;
         this.active = active;
-    }
-
-    /** Whether new sockets are IPv6 (dual-stack, so IPv4 works too), as Netty's native transports choose. */
-    static boolean preferIpv6() {
-        return Ipv6.PREFERRED;
-    }
-
-    private static final class Ipv6 {
-        static final boolean PREFERRED = !NetUtil.isIpV4StackPreferred() && LinuxSocket.isIpv6Supported();
-    }
-
-    static int newSocket(boolean ipv6) {
-        try (SyscallMemory memory = SyscallMemory.acquire()) {
-            return LinuxSocket.newStreamSocket(ipv6, memory.get());
-        } catch (NativeIoException e) {
-            throw new ChannelException("failed to create a socket", e);
-        }
     }
 
     @Override
@@ -108,18 +99,28 @@ abstract class AbstractUringChannel extends AbstractChannel {
         return METADATA;
     }
 
+    /** The socket, as Netty's Unix channels give it ({@link UringFileDescriptor}: the channel keeps owning it). */
     @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) super.localAddress();
+    public final FileDescriptor fd() {
+        UringFileDescriptor descriptor = fileDescriptor;
+        if (descriptor == null) {
+            descriptor = UringFileDescriptor.of(this);
+            fileDescriptor = descriptor;
+        }
+        return descriptor;
     }
 
-    /** The socket's file descriptor. */
-    public final int fd() {
+    /** The socket's fd number. */
+    final int socketFd() {
         return fd;
     }
 
+    final SocketFamily family() {
+        return family;
+    }
+
     final boolean isIpv6() {
-        return ipv6;
+        return family.isIpv6();
     }
 
     @Override
@@ -256,8 +257,15 @@ abstract class AbstractUringChannel extends AbstractChannel {
         return false;
     }
 
+    /** Called once a connect succeeded, before {@code channelActive}. */
+    void connected() {
+    }
+
     @Override
     protected void doClose() throws Exception {
+        if (connect != null) {
+            connect.closed();
+        }
         open = false;
         active = false;
         Relocation relocation = this.relocation;
@@ -292,10 +300,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
      */
     @Override
     protected SocketAddress localAddress0() {
-        InetSocketAddress local = localAddress;
+        SocketAddress local = localAddress;
         if (local == null && open && active) {
-            try (SyscallMemory memory = SyscallMemory.acquire()) {
-                local = LinuxSocket.localAddress(fd, memory.get());
+            try {
+                local = family.address(fd, true);
                 localAddress = local;
             } catch (NativeIoException e) {
                 return null;
@@ -306,10 +314,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
 
     @Override
     protected SocketAddress remoteAddress0() {
-        InetSocketAddress remote = remoteAddress;
+        SocketAddress remote = remoteAddress;
         if (remote == null && open && active) {
-            try (SyscallMemory memory = SyscallMemory.acquire()) {
-                remote = LinuxSocket.remoteAddress(fd, memory.get());
+            try {
+                remote = family.address(fd, false);
                 remoteAddress = remote;
             } catch (NativeIoException e) {
                 return null;
@@ -320,24 +328,56 @@ abstract class AbstractUringChannel extends AbstractChannel {
 
     /** Reads the local address the kernel just assigned (after bind or connect). */
     final void cacheLocalAddress() throws NativeIoException {
-        try (SyscallMemory memory = SyscallMemory.acquire()) {
-            localAddress = LinuxSocket.localAddress(fd, memory.get());
-        }
+        localAddress = family.address(fd, true);
     }
 
-    /** Binds the socket (a sockaddr through {@link SyscallMemory}: nothing allocated on a loop thread). */
-    final void bindSocket(InetSocketAddress local) throws NativeIoException {
-        try (SyscallMemory memory = SyscallMemory.acquire()) {
-            LinuxSocket.bind(fd, local, ipv6, memory.get());
-        }
+    /** Binds the socket (its sockaddr through {@link SyscallMemory}: nothing allocated on a loop thread). */
+    final void bindSocket(SocketAddress local) throws NativeIoException {
+        family.bind(fd, family.check(local));
     }
 
-    final void setRemoteAddress(InetSocketAddress remote) {
+    final void setRemoteAddress(SocketAddress remote) {
         remoteAddress = remote;
     }
 
+    private void connectCompleted(int res) {
+        ChannelPromise promise = connect.finish();
+        if (promise == null) {
+            return; // timed out or closed meanwhile; the promise has been failed already
+        }
+        AbstractUringUnsafe unsafe = (AbstractUringUnsafe) unsafe();
+        if (res != 0) {
+            promise.tryFailure(connect.failure(res));
+            unsafe.closeIfNoLongerOpen();
+            return;
+        }
+        boolean wasActive = isActive();
+        setActive(true);
+        setRemoteAddress(connect.remote());
+        connected();
+        try {
+            cacheLocalAddress();
+        } catch (NativeIoException e) {
+            // Left to be looked up on first use: the channel is active, so localAddress0() will.
+        }
+        boolean promiseSet = promise.trySuccess();
+        if (!wasActive) {
+            pipeline().fireChannelActive();
+        }
+        if (!promiseSet) {
+            unsafe.close(unsafe.voidPromise()); // cancelled meanwhile
+        }
+    }
+
+    private void connectTimedOut(int timeoutMillis) {
+        ChannelPromise promise = connect.finish();
+        if (promise != null && promise.tryFailure(connect.timedOut(timeoutMillis))) {
+            unsafe().close(unsafe().voidPromise()); // cancels the CONNECT still in the kernel
+        }
+    }
+
     /**
-     * The channel's side of its registration: receives its completions and closes with the loop.
+     * The channel's side of its registration: receives its completions, connects, and closes with the loop.
      */
     abstract class AbstractUringUnsafe extends AbstractUnsafe implements UringIoHandle {
         @Override
@@ -351,7 +391,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
                 if (event.opcode() == Opcode.ASYNC_CANCEL) {
                     cancelCompleted(event.res());
                 } else if (from == registration || relocation == null || !relocation.keep(event, open, this)) {
-                    completed(event);
+                    dispatch(event);
                 }
             } finally {
                 if (!open && inFlight.isEmpty()) {
@@ -386,8 +426,70 @@ abstract class AbstractUringChannel extends AbstractChannel {
             return inFlight;
         }
 
-        /** One of this channel's ops completed (its event is only valid during the call). */
+        /** A completion of one of this channel's ops (its event is only valid during the call). */
+        final void dispatch(UringIoEvent event) {
+            if (event.opcode() == Opcode.CONNECT) {
+                connectCompleted(event.res());
+            } else {
+                completed(event);
+            }
+        }
+
+        /** One of this channel's ops other than CONNECT completed (its event is only valid during the call). */
         abstract void completed(UringIoEvent event);
+
+        /**
+         * Connects with a CONNECT SQE (the sockaddr lives in the loop's scratch until submission) and the channel's
+         * connect timeout. The promise stays cancellable, as with Netty's NIO: cancelling it closes the channel,
+         * which cancels the CONNECT in the kernel.
+         */
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            if (promise.isDone() || !ensureOpen(promise)) {
+                return;
+            }
+            try {
+                if (connect != null && connect.isPending()) {
+                    throw new ConnectionPendingException();
+                }
+                if (isActive()) {
+                    throw new AlreadyConnectedException();
+                }
+                SocketAddress remote = family.check(remoteAddress);
+                if (localAddress != null) {
+                    doBind(localAddress);
+                }
+                int sockaddr = handler().reserveScratch(SockAddr.STORAGE_SIZE);
+                if (sockaddr < 0) {
+                    throw new NativeIoException("CONNECT (no scratch memory for its address)", -Errno.ENOMEM);
+                }
+                NativeMemory scratch = handler().scratchMemory();
+                int length = family.write(scratch, sockaddr, remote);
+                ops.clear().opcode(Opcode.CONNECT).fd(fd).address(scratch.address() + sockaddr).offset(length);
+                if (submit() == -1) {
+                    throw new ClosedChannelException();
+                }
+                if (connect == null) {
+                    connect = new PendingConnect();
+                }
+                int timeoutMillis = config().getConnectTimeoutMillis();
+                connect.start(promise, remote, eventLoop(), timeoutMillis, () -> connectTimedOut(timeoutMillis));
+                promise.addListener(future -> {
+                    if (future.isCancelled() && connect.isFor(future)) {
+                        connect.finish();
+                        close(voidPromise());
+                    }
+                });
+            } catch (Throwable t) {
+                closeIfClosed();
+                promise.tryFailure(annotateConnectException(t, remoteAddress));
+            }
+        }
+
+        /** After a failed connect: Netty's closeIfClosed(), which the outer class cannot reach. */
+        final void closeIfNoLongerOpen() {
+            closeIfClosed();
+        }
 
         /**
          * Whether {@link #close} must wait for ops in the kernel, and on whom: a lingering close runs off the loop

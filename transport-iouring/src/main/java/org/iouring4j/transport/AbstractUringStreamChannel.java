@@ -90,8 +90,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     private volatile boolean inputShutdown;
     private volatile boolean outputShutdown;
 
-    AbstractUringStreamChannel(Channel parent, int fd, boolean ipv6, boolean active) {
-        super(parent, fd, ipv6, active);
+    AbstractUringStreamChannel(Channel parent, int fd, SocketFamily family, boolean active) {
+        super(parent, fd, family, active);
     }
 
     @Override
@@ -120,6 +120,12 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         cancel(writeOpcode, writeData);
     }
 
+    /** A connected socket watches for the peer's end of input, as an accepted one does. */
+    @Override
+    void connected() {
+        armRdHupPoll();
+    }
+
     // ---- reads ----
 
     /**
@@ -143,11 +149,11 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
      * read asked for, nothing else would notice, and a half-closed or closed connection would go unreported.
      * One POLL_ADD per connection, completing once.
      */
-    final void armRdHupPoll() {
+    private void armRdHupPoll() {
         if (rdHupArmed || rdHupReceived || inputEnded || inputShutdown) {
             return;
         }
-        ops.clear().opcode(Opcode.POLL_ADD).fd(fd()).opFlags(IoUring.POLLRDHUP);
+        ops.clear().opcode(Opcode.POLL_ADD).fd(socketFd()).opFlags(IoUring.POLLRDHUP);
         rdHupArmed = submit() != -1;
     }
 
@@ -204,7 +210,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         }
         int writable = buf.writableBytes();
         allocHandle.attemptedBytesRead(writable);
-        ops.clear().opcode(Opcode.RECV).fd(fd()).address(BufferAddress.of(buf, buf.writerIndex())).length(writable)
+        ops.clear().opcode(Opcode.RECV).fd(socketFd()).address(BufferAddress.of(buf, buf.writerIndex())).length(writable)
                 .opFlags(inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0)
                 .ioPrio(!inReadLoop && socketDrained && Uring.POLL_FIRST ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
         if (submit() == -1) {
@@ -284,7 +290,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         }
         inputShutdown = true;
         try {
-            LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_RD);
+            LinuxSocket.shutdown(socketFd(), LinuxSocket.SHUT_RD);
         } catch (NativeIoException ignored) {
             // Already shut down by the peer's reset: the input is closed either way.
         }
@@ -356,7 +362,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         }
         if (gatheringWrite.isSingleBuffer()) {
             // One contiguous buffer: no iovec needed, and a ByteBuf's readable bytes always fit SEND's length.
-            ops.clear().opcode(Opcode.SEND).fd(fd()).address(gatheringWrite.singleBufferAddress())
+            ops.clear().opcode(Opcode.SEND).fd(socketFd()).address(gatheringWrite.singleBufferAddress())
                     .length((int) bytes).opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_GATHER);
         } else {
             int iovecs = handler().reserveScratch(gatheringWrite.iovecBytes());
@@ -366,7 +372,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
             }
             NativeMemory scratch = handler().scratchMemory();
             int count = gatheringWrite.writeIovecs(scratch, iovecs);
-            ops.clear().opcode(Opcode.WRITEV).fd(fd()).address(scratch.address() + iovecs).length(count)
+            ops.clear().opcode(Opcode.WRITEV).fd(socketFd()).address(scratch.address() + iovecs).length(count)
                     .data(DATA_GATHER);
         }
         if (!submitWrite()) {
@@ -379,7 +385,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     /** Submits the chunk {@link #fileRegionWrite} holds; false (and the chunk released) if the channel is gone. */
     private boolean submitFileChunk() throws ClosedChannelException {
         ByteBuf chunk = fileRegionWrite.chunk();
-        ops.clear().opcode(Opcode.SEND).fd(fd()).address(BufferAddress.of(chunk, chunk.readerIndex()))
+        ops.clear().opcode(Opcode.SEND).fd(socketFd()).address(BufferAddress.of(chunk, chunk.readerIndex()))
                 .length(chunk.readableBytes()).opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_FILE_CHUNK);
         if (!submitWrite()) {
             fileRegionWrite.release();
@@ -460,7 +466,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         if (writeInFlight) {
             gatheringWrite.retainUntilCompleted(); // Netty fails and releases the flushed buffers next
         }
-        LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_WR);
+        LinuxSocket.shutdown(socketFd(), LinuxSocket.SHUT_WR);
         outputShutdown = true;
     }
 
@@ -489,7 +495,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         inLoop(() -> {
             try {
                 checkConnected();
-                LinuxSocket.shutdown(fd(), LinuxSocket.SHUT_RD);
+                LinuxSocket.shutdown(socketFd(), LinuxSocket.SHUT_RD);
                 inputShutdown = true;
                 promise.setSuccess();
             } catch (IOException | RuntimeException e) {
@@ -538,8 +544,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         }
     }
 
-    /** This channel's handle in the loop: routes its completions, continues writes; connecting is the subclass's. */
-    abstract class StreamUnsafe extends AbstractUringUnsafe {
+    /** This channel's handle in the loop: routes its completions, continues writes. */
+    class StreamUnsafe extends AbstractUringUnsafe {
         @Override
         void completed(UringIoEvent event) {
             switch (event.opcode()) {

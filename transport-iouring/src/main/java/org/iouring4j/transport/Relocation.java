@@ -97,7 +97,7 @@ final class Relocation {
     private static void deliver(List<UringIoEvent> events, AbstractUringChannel.AbstractUringUnsafe unsafe) {
         if (events != null) {
             for (UringIoEvent event : events) {
-                unsafe.completed(event);
+                unsafe.dispatch(event);
             }
         }
     }

@@ -28,7 +28,7 @@ public final class UringServerSocketChannelConfig extends DefaultChannelConfig i
     }
 
     private int fd() {
-        return channel.fd();
+        return channel.socketFd();
     }
 
     @Override

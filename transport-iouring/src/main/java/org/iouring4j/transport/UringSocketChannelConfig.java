@@ -35,7 +35,7 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
     }
 
     private int fd() {
-        return channel.fd();
+        return channel.socketFd();
     }
 
     @Override

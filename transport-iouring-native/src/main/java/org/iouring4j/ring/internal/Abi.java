@@ -5,8 +5,10 @@ package org.iouring4j.ring.internal;
  *
  * <p>Each nested class quotes its C definition from {@code <linux/io_uring.h>} (or libc) and gives the
  * offset of every field used, plus the struct's size. The layouts are the same on every 64-bit Linux
- * architecture: every field is naturally aligned and the structs contain no pointers-as-pointers (addresses
- * travel in {@code __u64}s). {@code AbiTest} checks that the fields tile each struct without gaps or overlaps.
+ * architecture: every field is naturally aligned, the io_uring structs carry addresses in {@code __u64}s, and the
+ * libc structs ({@code iovec}, {@code msghdr}, {@code cmsghdr}) hold pointers and {@code size_t}s of 8 bytes, as in
+ * the 64-bit processes this library requires ({@code Probe} refuses a 32-bit JVM). {@code AbiTest} checks that the
+ * fields (and the padding the C compiler inserts) tile each struct without gaps or overlaps.
  */
 public final class Abi {
     private Abi() {
@@ -171,6 +173,72 @@ public final class Abi {
         public static final int IOV_MAX = 1024;
 
         private Iovec() {
+        }
+    }
+
+    /**
+     * The argument of {@code sendmsg(2)} / {@code recvmsg(2)} (and of SENDMSG / RECVMSG). 64-bit layout: the
+     * compiler pads after {@code msg_namelen} to align {@code msg_iov}, and after {@code msg_flags} to round the
+     * size up to the struct's 8-byte alignment.
+     * <pre>
+     * struct msghdr {
+     *     void         *msg_name;        socklen_t     msg_namelen;   // 4 bytes of padding follow
+     *     struct iovec *msg_iov;         size_t        msg_iovlen;
+     *     void         *msg_control;     size_t        msg_controllen;
+     *     int           msg_flags;                                     // 4 bytes of padding follow
+     * };                                                               // 56 bytes
+     * </pre>
+     */
+    public static final class Msghdr {
+        public static final int NAME = 0;
+        public static final int NAMELEN = 8;
+        public static final int IOV = 16;
+        public static final int IOVLEN = 24;
+        public static final int CONTROL = 32;
+        public static final int CONTROLLEN = 40;
+        public static final int FLAGS = 48;
+        public static final int SIZE = 56;
+
+        private Msghdr() {
+        }
+    }
+
+    /**
+     * The header of one control message (ancillary data) in a {@code msghdr}'s control buffer; its data follows at
+     * {@code CMSG_DATA}, the header size rounded up by {@code CMSG_ALIGN} (the alignment of {@code size_t}).
+     * <pre>
+     * struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; };  // 16 bytes; the data follows at CMSG_DATA
+     * #define CMSG_ALIGN(len) (((len) + sizeof(size_t) - 1) &amp; ~(sizeof(size_t) - 1))
+     * #define CMSG_SPACE(len) (CMSG_ALIGN(len) + CMSG_ALIGN(sizeof(struct cmsghdr)))
+     * #define CMSG_LEN(len)   (CMSG_ALIGN(sizeof(struct cmsghdr)) + (len))
+     * </pre>
+     */
+    public static final class Cmsghdr {
+        public static final int LEN = 0;
+        public static final int LEVEL = 8;
+        public static final int TYPE = 12;
+        public static final int SIZE = 16;
+        /** Offset of the data from the header ({@code CMSG_DATA}): {@code CMSG_ALIGN(sizeof(struct cmsghdr))}. */
+        public static final int DATA = 16;
+        /** {@code sizeof(size_t)}: every control message starts at a multiple of it. */
+        public static final int ALIGNMENT = 8;
+
+        private Cmsghdr() {
+        }
+
+        /** {@code CMSG_ALIGN(len)}: {@code len} rounded up to the next multiple of {@link #ALIGNMENT}. */
+        public static int align(int len) {
+            return (len + ALIGNMENT - 1) & -ALIGNMENT;
+        }
+
+        /** {@code CMSG_SPACE(dataLen)}: the bytes a message with {@code dataLen} bytes of data takes in the buffer. */
+        public static int space(int dataLen) {
+            return DATA + align(dataLen);
+        }
+
+        /** {@code CMSG_LEN(dataLen)}: the {@code cmsg_len} of a message with {@code dataLen} bytes of data. */
+        public static int length(int dataLen) {
+            return DATA + dataLen;
         }
     }
 

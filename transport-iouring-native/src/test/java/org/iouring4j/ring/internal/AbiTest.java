@@ -20,11 +20,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  * size must be the one {@code <linux/io_uring.h>} gives on 64-bit Linux.
  *
  * <p>Field widths come from the C declarations quoted in {@link Abi}; offsets are read from the constants by
- * reflection, so a mistyped offset shows up here. A constant that is neither listed as a field nor as a
- * known non-field (sizes, aliases, flag values) fails the test, so a field added to {@link Abi} cannot escape.
+ * reflection, so a mistyped offset shows up here. Padding the C compiler inserts is listed where it falls
+ * ({@link #PAD}) and must be exactly what aligning the next field (or the struct's end) requires. A constant that
+ * is neither listed as a field nor as a known non-field (sizes, aliases, flag values) fails the test, so a field
+ * added to {@link Abi} cannot escape.
  */
 @Timeout(10)
 class AbiTest {
+    /** In {@link #fields}: compiler-inserted padding of the given width right after the field listed before it. */
+    private static final String PAD = "(padding)";
+
     @Test
     void paramsTile120Bytes() {
         assertTiles(Abi.Params.class, "SIZE", 120, fields(
@@ -63,6 +68,36 @@ class AbiTest {
     void iovecTiles16Bytes() {
         assertTiles(Abi.Iovec.class, "SIZE", 16, fields("BASE", 8, "LEN", 8), "IOV_MAX");
         assertEquals(1024, Abi.Iovec.IOV_MAX);
+    }
+
+    @Test
+    void msghdrTiles56BytesWithItsTwoPaddings() {
+        assertTiles(Abi.Msghdr.class, "SIZE", 56, fields(
+                "NAME", 8, "NAMELEN", 4, PAD, 4, "IOV", 8, "IOVLEN", 8, "CONTROL", 8, "CONTROLLEN", 8,
+                "FLAGS", 4, PAD, 4));
+    }
+
+    @Test
+    void cmsghdrTiles16BytesAndDataFollowsTheAlignedHeader() {
+        assertTiles(Abi.Cmsghdr.class, "SIZE", 16, fields("LEN", 8, "LEVEL", 4, "TYPE", 4), "DATA", "ALIGNMENT");
+        assertEquals(8, Abi.Cmsghdr.ALIGNMENT);
+        assertEquals(Abi.Cmsghdr.align(Abi.Cmsghdr.SIZE), Abi.Cmsghdr.DATA);
+    }
+
+    /** The values glibc's macros give on 64-bit Linux, e.g. for one int, a u16 (UDP_SEGMENT) and three fds. */
+    @Test
+    void cmsgMacrosMatchGlibc() {
+        assertEquals(0, Abi.Cmsghdr.align(0));
+        assertEquals(8, Abi.Cmsghdr.align(1));
+        assertEquals(8, Abi.Cmsghdr.align(8));
+        assertEquals(16, Abi.Cmsghdr.align(9));
+        assertEquals(24, Abi.Cmsghdr.space(4));
+        assertEquals(20, Abi.Cmsghdr.length(4));
+        assertEquals(24, Abi.Cmsghdr.space(2));
+        assertEquals(18, Abi.Cmsghdr.length(2));
+        assertEquals(32, Abi.Cmsghdr.space(3 * 4));
+        assertEquals(28, Abi.Cmsghdr.length(3 * 4));
+        assertEquals(16, Abi.Cmsghdr.space(0));
     }
 
     @Test
@@ -125,7 +160,8 @@ class AbiTest {
             nested.add(c.getSimpleName());
         }
         assertEquals(new TreeSet<>(Arrays.asList("Params", "SqRingOffsets", "CqRingOffsets", "Sqe", "Cqe", "Iovec",
-                "Timespec", "GeteventsArg", "ProbeLayout", "FilesUpdate", "RsrcUpdate", "BufReg", "Buf", "Register")),
+                "Msghdr", "Cmsghdr", "Timespec", "GeteventsArg", "ProbeLayout", "FilesUpdate", "RsrcUpdate", "BufReg",
+                "Buf", "Register")),
                 nested, "a new layout class in Abi needs a tiling test here");
     }
 
@@ -136,13 +172,23 @@ class AbiTest {
         assertEquals(0x10000000L, Abi.IORING_OFF_SQES);
     }
 
-    /** Field name to width in bytes, in declaration order. */
+    /** Field name (or {@link #PAD}) to width in bytes, in declaration order. */
     private static Map<String, Integer> fields(Object... nameWidthPairs) {
         Map<String, Integer> widths = new LinkedHashMap<>();
+        String previous = "the start";
         for (int i = 0; i < nameWidthPairs.length; i += 2) {
-            widths.put((String) nameWidthPairs[i], (Integer) nameWidthPairs[i + 1]);
+            String name = (String) nameWidthPairs[i];
+            // Each padding gets its own key, named by the field it follows.
+            String key = PAD.equals(name) ? PAD + " after " + previous : name;
+            widths.put(key, (Integer) nameWidthPairs[i + 1]);
+            previous = name;
         }
         return widths;
+    }
+
+    /** How a field of this width aligns: arrays and nested structs like their widest element, at most 8. */
+    private static int alignmentOf(int width) {
+        return Math.min(Integer.lowestOneBit(width), 8);
     }
 
     /**
@@ -162,22 +208,40 @@ class AbiTest {
         unaccounted.removeAll(Arrays.asList(nonFields));
         assertEquals(Set.of(), unaccounted, struct + ": constants neither tiled nor known non-fields");
 
+        // {offset, width, alignment, 1 if padding}; padding sits right after the field listed before it.
         int[][] spans = new int[widths.size()][];
         int i = 0;
+        int previousEnd = 0;
+        int structAlignment = 1;
         for (Map.Entry<String, Integer> field : widths.entrySet()) {
+            int width = field.getValue();
+            if (field.getKey().startsWith(PAD)) {
+                spans[i++] = new int[] {previousEnd, width, 1, 1};
+                previousEnd += width;
+                continue;
+            }
             Integer offset = constants.get(field.getKey());
             if (offset == null) {
                 fail(struct + " has no constant " + field.getKey());
             }
-            spans[i++] = new int[] {offset, field.getValue()};
+            int alignment = alignmentOf(width);
+            structAlignment = Math.max(structAlignment, alignment);
+            spans[i++] = new int[] {offset, width, alignment, 0};
+            previousEnd = offset + width;
         }
         Arrays.sort(spans, (a, b) -> Integer.compare(a[0], b[0]));
         int expectedOffset = 0;
-        for (int[] span : spans) {
+        for (int s = 0; s < spans.length; s++) {
+            int[] span = spans[s];
             assertEquals(expectedOffset, span[0], struct + ": gap or overlap at offset " + expectedOffset);
-            // Arrays and nested structs align like their widest element: the width's largest power-of-two factor.
-            int alignment = Math.min(Integer.lowestOneBit(span[1]), 8);
-            assertEquals(0, span[0] % alignment, struct + ": misaligned field at offset " + span[0]);
+            assertEquals(0, span[0] % span[2], struct + ": misaligned field at offset " + span[0]);
+            if (span[3] == 1) {
+                // The compiler pads only up to the next multiple of what follows: the next field's alignment, or at
+                // the end the struct's own (its widest member's).
+                int next = s + 1 < spans.length ? spans[s + 1][2] : structAlignment;
+                assertEquals((span[0] + next - 1) / next * next, span[0] + span[1],
+                        struct + ": padding at offset " + span[0] + " is not what alignment requires");
+            }
             expectedOffset += span[1];
         }
         assertEquals(expectedSize, expectedOffset, struct + ": fields do not end at the struct's size");

@@ -12,14 +12,22 @@ import io.netty.testsuite.transport.socket.SocketTestPermutation;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import io.netty.channel.unix.DomainSocketAddress;
+import org.iouring4j.transport.UringDomainSocketChannel;
 import org.iouring4j.transport.UringIoHandler;
+import org.iouring4j.transport.UringServerDomainSocketChannel;
 import org.iouring4j.transport.UringServerSocketChannel;
 import org.iouring4j.transport.UringSocketChannel;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Netty's socket testsuite crossed with this transport, as Netty crosses its epoll and io_uring transports:
@@ -145,6 +153,42 @@ public final class UringSocketTestPermutation extends SocketTestPermutation {
     public List<BootstrapFactory<ServerBootstrap>> uringServerSocket() {
         return Collections.singletonList(() -> new ServerBootstrap().group(uringBossGroup(), uringWorkerGroup())
                 .channel(UringServerSocketChannel.class));
+    }
+
+    /**
+     * Unix domain sockets, iouring4j on both sides: Netty's NIO channels take the JDK's address type for these, not
+     * Netty's {@link DomainSocketAddress}, so there is nothing to cross with (Netty's epoll tests do the same).
+     */
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> domainSocket() {
+        return combo(uringServerDomainSocket(), Collections.singletonList(() -> new Bootstrap()
+                .group(uringWorkerGroup()).channel(UringDomainSocketChannel.class)));
+    }
+
+    /** This transport's Unix domain server alone, for the testsuite's server-only tests. */
+    public List<BootstrapFactory<ServerBootstrap>> uringServerDomainSocket() {
+        return Collections.singletonList(() -> new ServerBootstrap().group(uringBossGroup(), uringWorkerGroup())
+                .channel(UringServerDomainSocketChannel.class));
+    }
+
+    /** A fresh socket path in this JVM's temporary directory (removed when the server closes, the directory at exit). */
+    public static DomainSocketAddress newDomainSocketAddress() {
+        return new DomainSocketAddress(SocketDirectory.DIR.resolve("s" + SocketDirectory.NEXT.incrementAndGet()
+                + ".sock").toString());
+    }
+
+    private static final class SocketDirectory {
+        static final Path DIR = create();
+        static final AtomicInteger NEXT = new AtomicInteger();
+
+        private static Path create() {
+            try {
+                Path dir = Files.createTempDirectory("iouring4j-uds");
+                dir.toFile().deleteOnExit();
+                return dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** This transport's client side alone, for the testsuite's client-only tests. */
