@@ -79,6 +79,11 @@ public final class MessageSlots implements AutoCloseable {
         this.freeCount = slots;
     }
 
+    /** {@code CMSG_SPACE(dataBytes)}: the control buffer one control message of {@code dataBytes} takes. */
+    public static int controlSpace(int dataBytes) {
+        return Abi.Cmsghdr.space(dataBytes);
+    }
+
     /** The number of slots. */
     public int capacity() {
         return slots;

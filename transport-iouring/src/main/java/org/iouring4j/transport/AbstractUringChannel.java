@@ -257,6 +257,16 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
         return false;
     }
 
+    /** Runs {@code task} on the channel's loop: now if called there, else as a task. */
+    final void runInLoop(Runnable task) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
     /** Called once a connect succeeded, before {@code channelActive}. */
     void connected() {
     }
@@ -292,6 +302,11 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
         } catch (NativeIoException e) {
             logger.debug("Failed to close fd {} of {}", fd, this, e);
         }
+        fdClosed();
+    }
+
+    /** Called once the fd is closed, when no op refers to the channel's memory any more: free it here. */
+    void fdClosed() {
     }
 
     /**

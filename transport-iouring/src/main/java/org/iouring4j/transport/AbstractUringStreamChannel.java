@@ -1,23 +1,21 @@
 package org.iouring4j.transport;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.DuplexChannelConfig;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.StringUtil;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.LinuxSocket;
+import org.iouring4j.ring.MessageSlots;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Opcode;
@@ -45,6 +43,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     /** Data tags telling this channel's writes apart: gathered buffers, or a chunk of a FileRegion. */
     private static final int DATA_GATHER = 1;
     private static final int DATA_FILE_CHUNK = 2;
+    /** Data tag of a write {@link #submitMessage} submitted: one message, done when it completes. */
+    static final int DATA_MESSAGE = 3;
 
     /** The buffer of the RECV in flight, if any: released with its completion. */
     private ByteBuf readBuffer;
@@ -210,9 +210,17 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         }
         int writable = buf.writableBytes();
         allocHandle.attemptedBytesRead(writable);
-        ops.clear().opcode(Opcode.RECV).fd(socketFd()).address(BufferAddress.of(buf, buf.writerIndex())).length(writable)
-                .opFlags(inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0)
-                .ioPrio(!inReadLoop && socketDrained && Uring.POLL_FIRST ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
+        long address = BufferAddress.of(buf, buf.writerIndex());
+        int dontWait = inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0;
+        long descriptorMsghdr = prepareDescriptorRead(address, writable);
+        if (descriptorMsghdr != 0) {
+            // Passed fds travel as control data beside the bytes: a RECVMSG whose msghdr the subclass keeps.
+            ops.clear().opcode(Opcode.RECVMSG).fd(socketFd()).address(descriptorMsghdr).length(1)
+                    .opFlags(MessageSlots.MSG_CMSG_CLOEXEC | dontWait);
+        } else {
+            ops.clear().opcode(Opcode.RECV).fd(socketFd()).address(address).length(writable).opFlags(dontWait)
+                    .ioPrio(!inReadLoop && socketDrained && Uring.POLL_FIRST ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
+        }
         if (submit() == -1) {
             buf.release();
             inReadLoop = false;
@@ -221,13 +229,36 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         readBuffer = buf;
     }
 
+    /**
+     * When reads deliver the fds a peer passes (SCM_RIGHTS) rather than bytes (a Unix socket in
+     * {@code DomainSocketReadMode.FILE_DESCRIPTORS}): prepares the msghdr of such a read into {@code length} bytes
+     * at {@code address} and returns its address; 0 when the channel reads bytes.
+     */
+    long prepareDescriptorRead(long address, int length) {
+        return 0;
+    }
+
+    /** A read of passed fds completed: fires each (or, when {@code deliver} is false, closes each). */
+    void descriptorsRead(boolean deliver) {
+        throw new UnsupportedOperationException();
+    }
+
+    /** Submits a write of a message other than bytes or a file region; false if this channel writes no such thing. */
+    boolean submitMessage(Object msg) throws Exception {
+        return false;
+    }
+
     @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
-    private void readCompleted(int res, int flags) {
+    private void readCompleted(int opcode, int res, int flags) {
         ByteBuf buf = readBuffer;
         readBuffer = null;
+        boolean descriptors = opcode == Opcode.RECVMSG;
         if (!isOpen() || res == -Errno.ECANCELED) {
             buf.release();
             inReadLoop = false;
+            if (descriptors) {
+                descriptorsRead(false);
+            }
             return;
         }
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
@@ -245,7 +276,12 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
                 allocHandle.lastBytesRead(res);
                 allocHandle.incMessagesRead(1);
                 readRequested = false;
-                pipeline().fireChannelRead(buf);
+                if (descriptors) {
+                    buf.release(); // the bytes only carry the fds
+                    descriptorsRead(true);
+                } else {
+                    pipeline().fireChannelRead(buf);
+                }
                 continueLoop = isOpen() && !inputShutdown && dataQueued && allocHandle.continueReading();
             } else {
                 buf.release();
@@ -303,27 +339,13 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     @Override
     protected Object filterOutboundMessage(Object msg) {
         if (msg instanceof ByteBuf) {
-            ByteBuf buf = (ByteBuf) msg;
-            return buf.isDirect() ? buf : newDirectBuffer(buf);
+            return DirectBuffers.direct(alloc(), (ByteBuf) msg);
         }
         if (msg instanceof FileRegion) {
             return msg;
         }
         throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
                 + " (expected: ByteBuf, FileRegion)");
-    }
-
-    /** A direct copy of a heap buffer (the kernel reads native memory); the original is released. */
-    private ByteBuf newDirectBuffer(ByteBuf buf) {
-        int readable = buf.readableBytes();
-        if (readable == 0) {
-            ReferenceCountUtil.safeRelease(buf);
-            return Unpooled.EMPTY_BUFFER;
-        }
-        ByteBuf direct = alloc().directBuffer(readable);
-        direct.writeBytes(buf, buf.readerIndex(), readable);
-        ReferenceCountUtil.safeRelease(buf);
-        return direct;
     }
 
     @Override
@@ -345,6 +367,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
                 if (fileRegionWrite.next(in, (FileRegion) msg, alloc()) && submitFileChunk()) {
                     return;
                 }
+            } else if (submitMessage(msg)) {
+                return;
             } else {
                 in.remove(new UnsupportedOperationException(
                         "unsupported message type: " + StringUtil.simpleClassName(msg)));
@@ -395,7 +419,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     }
 
     /** Submits the write {@link #ops} describes and remembers it as the one write in flight. */
-    private boolean submitWrite() {
+    final boolean submitWrite() {
         if (submit() == -1) {
             return false;
         }
@@ -429,6 +453,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         }
         if (data == DATA_GATHER) {
             in.removeBytes(res);
+        } else if (data == DATA_MESSAGE) {
+            in.remove();
         } else if (fileRegionWrite.written(in, res) && !closePending) {
             try {
                 submitFileChunk(); // the socket took part of the chunk: send the rest first
@@ -492,7 +518,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     @Override
     public ChannelFuture shutdownInput(ChannelPromise promise) {
-        inLoop(() -> {
+        runInLoop(() -> {
             try {
                 checkConnected();
                 LinuxSocket.shutdown(socketFd(), LinuxSocket.SHUT_RD);
@@ -512,7 +538,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     @Override
     public ChannelFuture shutdownOutput(ChannelPromise promise) {
-        inLoop(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
+        runInLoop(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
         return promise;
     }
 
@@ -535,25 +561,18 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         return promise;
     }
 
-    private void inLoop(Runnable task) {
-        EventLoop loop = eventLoop();
-        if (loop.inEventLoop()) {
-            task.run();
-        } else {
-            loop.execute(task);
-        }
-    }
-
     /** This channel's handle in the loop: routes its completions, continues writes. */
     class StreamUnsafe extends AbstractUringUnsafe {
         @Override
         void completed(UringIoEvent event) {
             switch (event.opcode()) {
                 case Opcode.RECV:
-                    readCompleted(event.res(), event.flags());
+                case Opcode.RECVMSG:
+                    readCompleted(event.opcode(), event.res(), event.flags());
                     break;
                 case Opcode.SEND:
                 case Opcode.WRITEV:
+                case Opcode.SENDMSG:
                     writeCompleted(event.opcode(), event.res(), event.data());
                     break;
                 case Opcode.POLL_ADD:

@@ -3,8 +3,15 @@ package org.iouring4j.transport;
 import io.netty.channel.Channel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
+import io.netty.channel.unix.DomainSocketReadMode;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.PeerCredentials;
+import org.iouring4j.ring.FileDescriptors;
 import org.iouring4j.ring.LinuxSocket;
+import org.iouring4j.ring.MessageSlots;
+import org.iouring4j.ring.NativeIoException;
+import org.iouring4j.ring.NativeMemory;
+import org.iouring4j.ring.Opcode;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
@@ -12,14 +19,28 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * A Unix domain stream connection on io_uring: the drop-in replacement for Netty's {@code EpollDomainSocketChannel}.
  * Reads, writes, file regions and half-closure are those of every stream channel ({@link AbstractUringStreamChannel}),
- * connecting that of every channel; this class adds the {@link DomainSocketAddress} and the peer's credentials.
+ * connecting that of every channel; this class adds the {@link DomainSocketAddress}, the peer's credentials, and
+ * passing fds (SCM_RIGHTS): writing a {@link FileDescriptor} sends it, and in
+ * {@link DomainSocketReadMode#FILE_DESCRIPTORS} reads deliver the fds the peer sent as {@link UringFileDescriptor}s,
+ * which the reader owns and closes.
  */
 public final class UringDomainSocketChannel extends AbstractUringStreamChannel implements DomainSocketChannel {
+    /** Most fds one message may carry; more are closed by the kernel and the read fails with MSG_CTRUNC. */
+    private static final int MAX_FDS_PER_MESSAGE = 16;
+    /** One read and one write in flight at most: a slot each, kept for the channel's life. */
+    private static final int READ_SLOT = 0;
+    private static final int WRITE_SLOT = 1;
+
     private final UringDomainSocketChannelConfig config;
+    /** The msghdrs of fd reads and writes, made on first use (most channels never pass an fd). */
+    private MessageSlots messages;
+    /** The one data byte an fd travels with (a message must carry at least one). */
+    private NativeMemory messageByte;
 
     /** A new, unconnected Unix stream socket. */
     public UringDomainSocketChannel() {
@@ -60,6 +81,76 @@ public final class UringDomainSocketChannel extends AbstractUringStreamChannel i
     protected void doBind(SocketAddress localAddress) throws Exception {
         bindSocket(localAddress);
         cacheLocalAddress();
+    }
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        return msg instanceof FileDescriptor ? msg : super.filterOutboundMessage(msg);
+    }
+
+    private MessageSlots messages() {
+        if (messages == null) {
+            messages = new MessageSlots(2, MessageSlots.controlSpace(MAX_FDS_PER_MESSAGE * Integer.BYTES));
+            messageByte = NativeMemory.allocate(Long.BYTES);
+            messages.acquire(); // READ_SLOT
+            messages.acquire(); // WRITE_SLOT
+        }
+        return messages;
+    }
+
+    @Override
+    long prepareDescriptorRead(long address, int length) {
+        if (config.getReadMode() != DomainSocketReadMode.FILE_DESCRIPTORS) {
+            return 0;
+        }
+        MessageSlots slots = messages();
+        slots.prepareReceive(READ_SLOT, address, length);
+        return slots.msghdrAddress(READ_SLOT);
+    }
+
+    @Override
+    void descriptorsRead(boolean deliver) {
+        for (int fd : messages.receivedFds(READ_SLOT)) {
+            if (deliver) {
+                pipeline().fireChannelRead(UringFileDescriptor.received(fd));
+            } else {
+                closeQuietly(fd); // arrived while the channel closed: nobody will take it
+            }
+        }
+    }
+
+    /** A {@link FileDescriptor} goes as SCM_RIGHTS control data on a one-byte SENDMSG. */
+    @Override
+    boolean submitMessage(Object msg) throws Exception {
+        if (!(msg instanceof FileDescriptor)) {
+            return false;
+        }
+        MessageSlots slots = messages();
+        slots.prepareSend(WRITE_SLOT, messageByte.address(), 1, 0);
+        slots.putControlInts(WRITE_SLOT, LinuxSocket.SOL_SOCKET, MessageSlots.SCM_RIGHTS,
+                ((FileDescriptor) msg).intValue());
+        ops.clear().opcode(Opcode.SENDMSG).fd(socketFd()).address(slots.msghdrAddress(WRITE_SLOT)).length(1)
+                .opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_MESSAGE);
+        if (!submitWrite()) {
+            throw new ClosedChannelException();
+        }
+        return true;
+    }
+
+    @Override
+    void fdClosed() {
+        if (messages != null) {
+            messages.close();
+            messageByte.close();
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            FileDescriptors.close(fd);
+        } catch (NativeIoException e) {
+            // A received fd we could not close: nothing else refers to it.
+        }
     }
 
     /**

@@ -11,9 +11,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketReadMode;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.UnixChannelOption;
 import io.netty.channel.unix.PeerCredentials;
 import org.iouring4j.ring.Errno;
+import org.iouring4j.ring.FileDescriptors;
 import org.iouring4j.ring.NativeIoException;
+import org.iouring4j.ring.NativeMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -112,6 +117,55 @@ class DomainSocketChannelTest {
         assertEquals("hello", echo.get(10, TimeUnit.SECONDS));
         client.close().sync();
         server.close().sync();
+    }
+
+    /**
+     * A server passes an open file's fd to a client in FILE_DESCRIPTORS read mode; the client reads the file
+     * through the fd it received, and closes it (which works without Netty's JNI library). The sender's own fd is
+     * unaffected.
+     */
+    @Test
+    void anOpenFilesFdPassesOverTheSocketAndReadsTheFile() throws Exception {
+        group = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
+        Path file = Files.writeString(dir.resolve("data.txt"), "the content of a file");
+        int fileFd = FileDescriptors.open(file.toString(), FileDescriptors.O_RDONLY, 0);
+        DomainSocketAddress address = new DomainSocketAddress(dir.resolve("fd.sock").toString());
+        CompletableFuture<Boolean> sent = new CompletableFuture<>();
+        Channel server = new ServerBootstrap().group(group).channel(UringServerDomainSocketChannel.class)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        ctx.writeAndFlush(new FileDescriptor(fileFd))
+                                .addListener(f -> sent.complete(f.isSuccess()));
+                    }
+                }).bind(address).sync().channel();
+        CompletableFuture<FileDescriptor> received = new CompletableFuture<>();
+        Channel client = new Bootstrap().group(group).channel(UringDomainSocketChannel.class)
+                .option(UnixChannelOption.DOMAIN_SOCKET_READ_MODE, DomainSocketReadMode.FILE_DESCRIPTORS)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        received.complete((FileDescriptor) msg);
+                    }
+                }).connect(address).sync().channel();
+        try {
+            assertTrue(sent.get(10, TimeUnit.SECONDS), "the fd write failed");
+            FileDescriptor fd = received.get(10, TimeUnit.SECONDS);
+            assertInstanceOf(UringFileDescriptor.class, fd);
+            assertTrue(fd.intValue() != fileFd, "a new fd number in this process, for the same open file");
+            try (NativeMemory buffer = NativeMemory.allocate(64)) {
+                int n = FileDescriptors.read(fd.intValue(), buffer.address(), 64);
+                byte[] bytes = new byte[n];
+                buffer.get(0, bytes, 0, n);
+                assertEquals("the content of a file", new String(bytes, StandardCharsets.UTF_8));
+            }
+            fd.close();
+            assertFalse(fd.isOpen());
+        } finally {
+            client.close().sync();
+            server.close().sync();
+            FileDescriptors.close(fileFd); // still ours: passing it sent a copy
+        }
     }
 
     /** Unlike Netty's epoll transport, which removes whatever is at the path first, the bind refuses. */
