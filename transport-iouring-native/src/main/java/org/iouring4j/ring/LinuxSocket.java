@@ -35,7 +35,24 @@ public final class LinuxSocket {
     public static final int SO_LINGER = 13;
     public static final int SO_REUSEPORT = 15;
     public static final int SO_PEERCRED = 17;
+    public static final int IPPROTO_UDP = 17;
     public static final int IP_TOS = 1;
+    public static final int IP_FREEBIND = 15;
+    public static final int IP_TRANSPARENT = 19;
+    /** Also the type of the control message it turns on: the datagram's original destination (sockaddr_in). */
+    public static final int IP_RECVORIGDSTADDR = 20;
+    public static final int IP_MULTICAST_IF = 32;
+    public static final int IP_MULTICAST_TTL = 33;
+    public static final int IP_MULTICAST_LOOP = 34;
+    public static final int IPV6_MULTICAST_IF = 17;
+    public static final int IPV6_MULTICAST_HOPS = 18;
+    public static final int IPV6_MULTICAST_LOOP = 19;
+    /** Also the type of the control message it turns on: the datagram's original destination (sockaddr_in6). */
+    public static final int IPV6_RECVORIGDSTADDR = 74;
+    public static final int IPV6_TRANSPARENT = 75;
+    public static final int IPV6_FREEBIND = 78;
+    /** {@code SOL_UDP} option and control message: the segment size of a UDP GSO send (a u16). */
+    public static final int UDP_SEGMENT = 103;
     public static final int IPV6_V6ONLY = 26;
     public static final int IPV6_TCLASS = 67;
     public static final int TCP_NODELAY = 1;
@@ -57,7 +74,7 @@ public final class LinuxSocket {
     public static final int MSG_NOSIGNAL = 0x4000;
 
     /** Bytes of caller memory the argument-taking forms need: a sockaddr_storage and its length, or an option. */
-    public static final int ARGUMENT_MEMORY_SIZE = SockAddr.STORAGE_SIZE + 2 * Integer.BYTES;
+    public static final int ARGUMENT_MEMORY_SIZE = Multicast.REQUEST_SIZE + 2 * Integer.BYTES;
 
     private static final int SOCK_CLOEXEC = 0x80000;
     /** {@code struct ucred { pid_t pid; uid_t uid; gid_t gid; }}. */
@@ -148,6 +165,34 @@ public final class LinuxSocket {
             if (ret < 0) {
                 throw new NativeIoException("connect(" + unixPathToString(path) + ")", ret);
             }
+        }
+    }
+
+    /** {@code connect(2)} of a datagram socket: sets its peer (and binds it if unbound); waits for nothing. */
+    public static void connectDatagram(int fd, InetSocketAddress address, boolean ipv6, NativeMemory memory)
+            throws NativeIoException {
+        int len = SockAddr.write(memory, 0, address, ipv6);
+        int ret;
+        do {
+            ret = Syscalls.connect(fd, memory.address(), len);
+        } while (ret == -Errno.EINTR);
+        if (ret < 0) {
+            throw new NativeIoException("connect(" + address + ")", ret);
+        }
+    }
+
+    /**
+     * Dissolves a datagram socket's association with its peer: {@code connect(2)} to an {@code AF_UNSPEC} address.
+     * The socket stays bound.
+     */
+    public static void disconnect(int fd, NativeMemory memory) throws NativeIoException {
+        memory.zero(0, SockAddr.IN6_SIZE);
+        int ret;
+        do {
+            ret = Syscalls.connect(fd, memory.address(), SockAddr.IN6_SIZE);
+        } while (ret == -Errno.EINTR);
+        if (ret < 0) {
+            throw new NativeIoException("connect(AF_UNSPEC)", ret);
         }
     }
 

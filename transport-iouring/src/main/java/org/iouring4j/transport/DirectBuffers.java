@@ -15,9 +15,23 @@ final class DirectBuffers {
 
     /** {@code buf} itself if it is direct, else a direct copy of its readable bytes (the original released). */
     static ByteBuf direct(ByteBufAllocator alloc, ByteBuf buf) {
-        if (buf.isDirect()) {
-            return buf;
-        }
+        return buf.isDirect() ? buf : copy(alloc, buf);
+    }
+
+    /**
+     * {@code buf} itself if its bytes are one run of native memory (what a single iovec can describe), else a
+     * direct copy (the original released): a heap buffer, or a composite of several direct ones.
+     */
+    static ByteBuf contiguous(ByteBufAllocator alloc, ByteBuf buf) {
+        return isContiguous(buf) ? buf : copy(alloc, buf);
+    }
+
+    /** Whether {@code buf}'s bytes are one run of native memory. */
+    static boolean isContiguous(ByteBuf buf) {
+        return buf.isDirect() && (buf.hasMemoryAddress() || buf.nioBufferCount() == 1);
+    }
+
+    private static ByteBuf copy(ByteBufAllocator alloc, ByteBuf buf) {
         int readable = buf.readableBytes();
         if (readable == 0) {
             ReferenceCountUtil.safeRelease(buf);

@@ -3,8 +3,8 @@ package org.iouring4j.transport;
 import io.netty.channel.ChannelOption;
 
 /**
- * Linux TCP options of the io_uring channels, beyond Netty's portable {@link ChannelOption}s. Use them like
- * any option: {@code bootstrap.childOption(UringChannelOption.TCP_QUICKACK, true)}.
+ * Linux options of the io_uring channels (TCP and UDP), beyond Netty's portable {@link ChannelOption}s. Use them
+ * like any option: {@code bootstrap.childOption(UringChannelOption.TCP_QUICKACK, true)}.
  */
 public final class UringChannelOption {
     /** {@code SO_REUSEPORT}: let several sockets bind the same port, the kernel spreading connections. */
@@ -33,6 +33,27 @@ public final class UringChannelOption {
      * as Netty's {@link ChannelOption#TCP_FASTOPEN_CONNECT}.
      */
     public static final ChannelOption<Boolean> TCP_FASTOPEN_CONNECT = ChannelOption.TCP_FASTOPEN_CONNECT;
+
+    /** {@code IP_FREEBIND}: bind to an address that is not (yet) local. */
+    public static final ChannelOption<Boolean> IP_FREEBIND = option("IP_FREEBIND");
+    /** {@code IP_TRANSPARENT}: bind to and send from any address (transparent proxying; needs CAP_NET_ADMIN). */
+    public static final ChannelOption<Boolean> IP_TRANSPARENT = option("IP_TRANSPARENT");
+    /**
+     * {@code IP_RECVORIGDSTADDR} on a datagram channel: each received {@code DatagramPacket}'s recipient is the
+     * datagram's original destination (as a transparent proxy needs), not the channel's local address.
+     */
+    public static final ChannelOption<Boolean> IP_RECVORIGDSTADDR = option("IP_RECVORIGDSTADDR");
+    /**
+     * The largest datagram a datagram channel expects: each receive buffer is this big (0, the default: sized by
+     * the channel's {@code RecvByteBufAllocator}, 2048 bytes unless changed). A longer datagram is cut to the
+     * buffer, as on Netty's other transports.
+     */
+    public static final ChannelOption<Integer> MAX_DATAGRAM_PAYLOAD_SIZE = option("MAX_DATAGRAM_PAYLOAD_SIZE");
+    /**
+     * How many receives a datagram channel keeps in the kernel while auto-read is on (default 8): a burst is
+     * taken up without a round trip through the loop per datagram.
+     */
+    public static final ChannelOption<Integer> DATAGRAM_RECEIVE_BATCH = option("DATAGRAM_RECEIVE_BATCH");
 
     private UringChannelOption() {
     }

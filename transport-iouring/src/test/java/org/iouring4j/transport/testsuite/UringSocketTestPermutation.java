@@ -4,6 +4,8 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
@@ -13,6 +15,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.channel.unix.DomainSocketAddress;
+import org.iouring4j.transport.UringDatagramChannel;
 import org.iouring4j.transport.UringDomainSocketChannel;
 import org.iouring4j.transport.UringIoHandler;
 import org.iouring4j.transport.UringServerDomainSocketChannel;
@@ -189,6 +192,25 @@ public final class UringSocketTestPermutation extends SocketTestPermutation {
                 throw new UncheckedIOException(e);
             }
         }
+    }
+
+    /**
+     * Datagram channels of {@code family}: every combination of {iouring4j, NIO} on each side except NIO x NIO,
+     * as the stream tests cross them.
+     */
+    @Override
+    public List<BootstrapComboFactory<Bootstrap, Bootstrap>> datagram(SocketProtocolFamily family) {
+        List<BootstrapFactory<Bootstrap>> factories = new ArrayList<>();
+        factories.add(() -> new Bootstrap().group(uringWorkerGroup())
+                .channelFactory(() -> new UringDatagramChannel(family)));
+        factories.add(() -> new Bootstrap().group(NIO_GROUP).channelFactory(() -> new NioDatagramChannel(family)));
+        return withoutNioOnly(combo(factories, factories));
+    }
+
+    /** This transport's datagram channel alone, for the testsuite's datagram client tests. */
+    public List<BootstrapFactory<Bootstrap>> uringDatagram() {
+        return Collections.singletonList(() -> new Bootstrap().group(uringWorkerGroup())
+                .channel(UringDatagramChannel.class));
     }
 
     /** This transport's client side alone, for the testsuite's client-only tests. */

@@ -1,0 +1,16 @@
+package org.iouring4j.transport.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.DatagramUnicastIPv6Test;
+
+import java.util.List;
+
+/** Netty's {@link DatagramUnicastIPv6Test} with iouring4j on at least one side (crossed with NIO). */
+@UringTestsuite
+public class UringDatagramUnicastIPv6Test extends DatagramUnicastIPv6Test {
+    @Override
+    protected List<BootstrapComboFactory<Bootstrap, Bootstrap>> newFactories() {
+        return UringSocketTestPermutation.INSTANCE.datagram(socketProtocolFamily());
+    }
+}
