@@ -2,6 +2,9 @@ package org.iouring4j.transport.reliability;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -34,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class NioEchoLoad implements Callable<NioEchoLoad.Result> {
     private static final int CHUNK = 16 * 1024;
 
-    private final InetSocketAddress target;
+    /** An {@link InetSocketAddress}, or a {@link UnixDomainSocketAddress} for Unix stream sockets. */
+    private final SocketAddress target;
     private final int connections;
     private final long bytesPerConnection;
     private final int window;
@@ -52,7 +56,7 @@ final class NioEchoLoad implements Callable<NioEchoLoad.Result> {
     private volatile boolean stop;
     private long startNanos;
 
-    NioEchoLoad(InetSocketAddress target, int connections, long bytesPerConnection, int window,
+    NioEchoLoad(SocketAddress target, int connections, long bytesPerConnection, int window,
                 int maxPendingConnects, boolean holdWritesUntilAllConnected, long timeout, TimeUnit unit,
                 long streamBase) {
         this.target = target;
@@ -67,7 +71,7 @@ final class NioEchoLoad implements Callable<NioEchoLoad.Result> {
     }
 
     /** Bounded: each connection echoes {@code bytes} bytes; all connect first, then all send. */
-    static NioEchoLoad bounded(InetSocketAddress target, int connections, long bytes, int maxPendingConnects,
+    static NioEchoLoad bounded(SocketAddress target, int connections, long bytes, int maxPendingConnects,
                                long timeoutSeconds) {
         return new NioEchoLoad(target, connections, bytes, Integer.MAX_VALUE, maxPendingConnects, true,
                 timeoutSeconds, TimeUnit.SECONDS, 1_000_000L);
@@ -144,13 +148,30 @@ final class NioEchoLoad implements Callable<NioEchoLoad.Result> {
                         break;
                     }
                     while (conns.size() < connections && pending < maxPendingConnects) {
-                        SocketChannel channel = SocketChannel.open();
+                        boolean unix = target instanceof UnixDomainSocketAddress;
+                        SocketChannel channel = unix ? SocketChannel.open(StandardProtocolFamily.UNIX)
+                                : SocketChannel.open();
                         Conn c = new Conn(conns.size(), streamBase + conns.size(), channel);
                         conns.add(c);
                         channel.configureBlocking(false);
-                        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                        if (!unix) {
+                            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                        }
                         c.key = channel.register(selector, 0, c);
-                        if (channel.connect(target)) {
+                        boolean done;
+                        try {
+                            done = channel.connect(target);
+                        } catch (java.net.SocketException backlogFull) {
+                            if (!unix) {
+                                throw backlogFull;
+                            }
+                            // A Unix socket's connect fails at once (EAGAIN) while the listener's backlog is full,
+                            // where TCP would retry the SYN: try again after this round of the selector.
+                            conns.remove(conns.size() - 1);
+                            channel.close();
+                            break;
+                        }
+                        if (done) {
                             connected(c, result);
                         } else {
                             c.key.interestOps(SelectionKey.OP_CONNECT);
@@ -312,8 +333,10 @@ final class NioEchoLoad implements Callable<NioEchoLoad.Result> {
         }
     }
 
+    /** Arguments: host port ... for TCP, or {@code unix:PATH -} ... for a Unix stream socket. */
     public static void main(String[] args) throws Exception {
-        InetSocketAddress target = new InetSocketAddress(args[0], Integer.parseInt(args[1]));
+        SocketAddress target = args[0].startsWith("unix:") ? UnixDomainSocketAddress.of(args[0].substring(5))
+                : new InetSocketAddress(args[0], Integer.parseInt(args[1]));
         int connections = Integer.parseInt(args[2]);
         long bytes = Long.parseLong(args[3]);
         int maxPending = Integer.parseInt(args[4]);
