@@ -183,6 +183,15 @@ public final class UringDatagramChannel extends AbstractUringChannel implements 
         sends.close();
     }
 
+    /** After a move to another loop: the receives and sends the move cancelled go on from here. */
+    @Override
+    void registered() {
+        if (readRequested) {
+            startReads(); // auto-read resumes by itself: Netty calls read() on every registration
+        }
+        ((DatagramUnsafe) unsafe()).writeMore();
+    }
+
     // ---- reads ----
 
     @Override

@@ -2,13 +2,18 @@ package org.iouring4j.transport.reliability;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
 import org.iouring4j.transport.RequiresUring;
+import org.iouring4j.transport.UringDatagramChannel;
 import org.iouring4j.transport.UringSocketChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,14 +23,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -167,6 +176,48 @@ class MoveBetweenLoopsTest {
             assertTrue(channel.close().await(10, TimeUnit.SECONDS));
             peer.socket().setSoTimeout(10_000);
             assertEquals(-1, peer.socket().getInputStream().read(), "the peer did not see the socket close");
+        }
+    }
+
+    /**
+     * A datagram channel with auto-read off and one read asked for, moved while that receive waits in the kernel:
+     * the move cancels it, and the new loop must submit it again (Netty re-reads on registration only with
+     * auto-read on), so the next datagram still arrives, and a send from the new loop reaches the peer.
+     */
+    @Test
+    void aDatagramReadAskedForBeforeAMoveIsServedByTheNewLoop() throws Exception {
+        first = Reliability.uringGroup(1);
+        second = Reliability.uringGroup(1);
+        BlockingQueue<DatagramPacket> received = new LinkedBlockingQueue<>();
+        Channel channel = new Bootstrap().group(first).channel(UringDatagramChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                        received.add(packet.retain());
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        try (DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+            channel.read();
+            move(channel, second.next());
+            peer.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), channel.localAddress());
+            DatagramPacket packet = received.poll(10, TimeUnit.SECONDS);
+            assertNotNull(packet, "the read asked for before the move was not served after it");
+            try {
+                assertEquals(3, packet.content().readableBytes());
+                assertEquals(peer.getLocalAddress(), packet.sender());
+            } finally {
+                packet.release();
+            }
+
+            ByteBuf reply = Unpooled.wrappedBuffer(new byte[] {4, 5});
+            channel.writeAndFlush(new DatagramPacket(reply, (InetSocketAddress) peer.getLocalAddress())).sync();
+            ByteBuffer got = ByteBuffer.allocate(16);
+            peer.receive(got);
+            assertEquals(2, got.flip().remaining());
+        } finally {
+            channel.close().sync();
         }
     }
 
