@@ -154,7 +154,10 @@ public final class LinuxSocket {
         }
     }
 
-    /** Blocking {@code connect(2)} to a Unix address (tests and tools; channels connect through the ring). */
+    /**
+     * {@code connect(2)} to a Unix address: a datagram socket's completes at once (it only sets the peer); a
+     * blocking stream socket's waits (tests and tools: stream channels connect through the ring).
+     */
     public static void connectUnix(int fd, byte[] path) throws NativeIoException {
         try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
             int len = SockAddr.writeUnix(memory, 0, path);

@@ -5,6 +5,7 @@ import io.netty.channel.AddressedEnvelope;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.SegmentedDatagramPacket;
 import org.iouring4j.ring.Errno;
+import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.MessageSlots;
 import org.iouring4j.ring.NativeIoException;
@@ -23,19 +24,40 @@ import java.nio.channels.NotYetConnectedException;
  * then leave the buffer, each with its send's outcome (a refused send fails that datagram's promise only). A
  * datagram that cannot be sent at all (no recipient on an unconnected socket, an address of the other family)
  * takes its place in the ring already failed, so it fails in its turn too. Loop thread only.
+ *
+ * <p>A socket without room (its send buffer full, or a Unix receiver's queue) is not an error: its send is made
+ * again. Sends are {@code MSG_DONTWAIT}, so the kernel hands that {@code -EAGAIN} back instead of retrying by
+ * itself: on a Unix datagram socket the data is copied before the receiver's queue is found full, and the kernel's
+ * own retry then sent an empty datagram. The sends submitted together are one link chain, so a send that finds no
+ * room cancels those after it and none overtakes it; once the whole chain has completed, a {@code POLL_ADD} for
+ * {@code POLLOUT} waits for room and the chain is made again from the first send without room (for an unconnected
+ * Unix socket, whose own {@code POLLOUT} does not know the receiver's queue, that retries at once, as epoll does).
+ * A send cancelled by a move to another loop is made again on the new one. Only one chain (or its poll) is in the
+ * kernel at a time.
  */
 final class DatagramSends {
+    /** A slot's send: in the kernel, done (result or failure known), or to be made again. */
+    private static final byte IN_KERNEL = 1;
+    private static final byte DONE = 2;
+    private static final byte AGAIN = 3;
+
     private final int capacity;
     private final int controlBytes;
     private MessageSlots slots;
-    /** Per slot: the send's result once done, the datagram's content (kept for a close), a failure found early. */
+    /** Per slot: its state, the send's result once done, the datagram's content (kept for a close), an early failure. */
+    private final byte[] states;
     private final int[] results;
-    private final boolean[] done;
-    private final boolean[] submitted;
     private final ByteBuf[] contents;
     private final Throwable[] failures;
     private int head;
     private int count;
+    /** Sends in the kernel: the chain last submitted, as far as it has not completed. */
+    private int inKernel;
+    /** A send of the last chain found no room: poll for {@code POLLOUT} before the chain is made again. */
+    private boolean awaitRoom;
+    private boolean pollInKernel;
+    private final int[] chain;
+    private int chainLength;
     private ChannelOutboundBuffer outbound;
     /** The channel closed with sends in flight: their contents are retained until their completions. */
     private boolean retained;
@@ -44,37 +66,52 @@ final class DatagramSends {
     DatagramSends(int capacity, int controlBytes) {
         this.capacity = capacity;
         this.controlBytes = controlBytes;
+        this.states = new byte[capacity];
         this.results = new int[capacity];
-        this.done = new boolean[capacity];
-        this.submitted = new boolean[capacity];
         this.contents = new ByteBuf[capacity];
         this.failures = new Throwable[capacity];
+        this.chain = new int[capacity];
     }
 
-    int inFlight() {
-        return count;
+    /** Whether a send, or the poll for room, is in the kernel: a close waits for it. */
+    boolean inFlight() {
+        return inKernel > 0 || pollInKernel;
     }
 
-    /** Submits sends for the flushed datagrams after those already in flight, as many as there are free slots. */
-    void submit(UringDatagramChannel channel, ChannelOutboundBuffer in) throws Exception {
+    /**
+     * Submits, as one chain, the sends to be made again and then the flushed datagrams after those in the ring, as
+     * many as there are free slots; nothing while a chain or the poll for room is in the kernel.
+     */
+    void submit(AbstractUringDatagramChannel channel, ChannelOutboundBuffer in) throws Exception {
         outbound = in;
+        if (inFlight()) {
+            return;
+        }
         if (slots == null) {
             slots = new MessageSlots(capacity, controlBytes);
             for (int i = 0; i < capacity; i++) {
                 slots.acquire(); // slot i serves ring position i: taken once, managed here
             }
         }
+        chainLength = 0;
+        for (int i = 0; i < count; i++) {
+            int slot = (head + i) % capacity;
+            if (states[slot] == AGAIN) {
+                chain[chainLength++] = slot;
+            }
+        }
         collector.start(channel);
         in.forEachFlushedMessage(collector);
+        submitChain(channel);
         applyDone(channel);
     }
 
-    /** Walks the flushed datagrams: skips those in flight, sends the next while slots are free. */
+    /** Walks the flushed datagrams: skips those in the ring, prepares the next while slots are free. */
     private final class Collector implements ChannelOutboundBuffer.MessageProcessor {
-        private UringDatagramChannel channel;
+        private AbstractUringDatagramChannel channel;
         private int skip;
 
-        void start(UringDatagramChannel channel) {
+        void start(AbstractUringDatagramChannel channel) {
             this.channel = channel;
             this.skip = count;
         }
@@ -85,12 +122,16 @@ final class DatagramSends {
                 skip--;
                 return true;
             }
-            return count < capacity && send(channel, msg);
+            if (count == capacity) {
+                return false;
+            }
+            prepare(channel, msg);
+            return true;
         }
     }
 
-    /** @return whether the datagram took a slot (false: the channel could not queue it; stop for now) */
-    private boolean send(UringDatagramChannel channel, Object msg) {
+    /** Takes the next slot for {@code msg}: its msghdr written and added to the chain, or failed already. */
+    private void prepare(AbstractUringDatagramChannel channel, Object msg) {
         int slot = (head + count) % capacity;
         ByteBuf content;
         SocketAddress recipient;
@@ -107,8 +148,6 @@ final class DatagramSends {
             content = (ByteBuf) msg;
             recipient = null;
         }
-        done[slot] = false;
-        submitted[slot] = false;
         failures[slot] = null;
         contents[slot] = content;
         count++;
@@ -126,42 +165,79 @@ final class DatagramSends {
             }
         } catch (RuntimeException e) {
             failures[slot] = e;
-            done[slot] = true;
-            return true;
+            states[slot] = DONE;
+            return;
         }
-        channel.ops.clear().opcode(Opcode.SENDMSG).fd(channel.socketFd()).address(slots.msghdrAddress(slot))
-                .length(1).data(slot);
-        if (channel.submit() == -1) {
-            count--; // not queued: the message stays at its place in the outbound buffer for the next write
-            contents[slot] = null;
-            return false;
+        chain[chainLength++] = slot;
+    }
+
+    /**
+     * Submits the chain: each SQE linked to the next but the last. A failed submit (the channel is not registered,
+     * or closing: conditions fixed for the whole call, so it can only be the first) leaves the sends to be made again.
+     */
+    private void submitChain(AbstractUringDatagramChannel channel) {
+        for (int k = 0; k < chainLength; k++) {
+            int slot = chain[k];
+            channel.ops.clear().opcode(Opcode.SENDMSG).fd(channel.socketFd()).address(slots.msghdrAddress(slot))
+                    .length(1).opFlags(LinuxSocket.MSG_DONTWAIT)
+                    .sqeFlags(k < chainLength - 1 ? IoUring.IOSQE_IO_LINK : 0).data(slot);
+            if (channel.submit() == -1) {
+                for (int j = k; j < chainLength; j++) {
+                    states[chain[j]] = AGAIN;
+                }
+                break;
+            }
+            states[slot] = IN_KERNEL;
+            inKernel++;
         }
-        submitted[slot] = true;
-        return true;
+        chainLength = 0;
     }
 
     /**
      * The send in {@code slot} completed with {@code res}.
      *
-     * @return whether the datagrams done at the head left the outbound buffer (so more may be sent)
+     * @return whether sending can go on (datagrams left the outbound buffer, or sends are to be made again now)
      */
-    boolean completed(UringDatagramChannel channel, int slot, int res) {
-        results[slot] = res;
-        done[slot] = true;
-        submitted[slot] = false;
+    boolean completed(AbstractUringDatagramChannel channel, int slot, int res) {
+        inKernel--;
         if (retained) {
             contents[slot].release();
         }
-        return applyDone(channel);
+        boolean closed = !channel.isOpen() || channel.isClosePending();
+        if (!closed && (res == -Errno.EAGAIN || res == -Errno.ECANCELED)) {
+            // No room, or cancelled: by the chain's send without room before it, or by a move to another loop.
+            states[slot] = AGAIN;
+            awaitRoom |= res == -Errno.EAGAIN;
+        } else {
+            states[slot] = DONE;
+            results[slot] = res;
+        }
+        boolean removed = applyDone(channel);
+        if (inKernel > 0 || closed || count == 0) {
+            return removed;
+        }
+        if (awaitRoom) {
+            awaitRoom = false;
+            channel.ops.clear().opcode(Opcode.POLL_ADD).fd(channel.socketFd()).opFlags(IoUring.POLLOUT);
+            pollInKernel = channel.submit() != -1;
+            return removed || !pollInKernel;
+        }
+        return true;
     }
 
-    private boolean applyDone(UringDatagramChannel channel) {
+    /** The poll for room completed: the sends without room are made again (by the caller's next write). */
+    boolean roomPolled(AbstractUringDatagramChannel channel) {
+        pollInKernel = false;
+        return channel.isOpen() && !channel.isClosePending();
+    }
+
+    private boolean applyDone(AbstractUringDatagramChannel channel) {
         boolean removed = false;
-        while (count > 0 && done[head]) {
+        while (count > 0 && states[head] == DONE) {
             int slot = head;
             head = (head + 1) % capacity;
             count--; // before remove(): a listener that writes and flushes sees the right count
-            done[slot] = false;
+            states[slot] = 0;
             contents[slot] = null;
             Throwable failure = failures[slot];
             failures[slot] = null;
@@ -180,13 +256,16 @@ final class DatagramSends {
         return removed;
     }
 
-    /** Cancels every send in the kernel (a close that must not wait for a socket that takes nothing). */
-    void cancelAll(UringDatagramChannel channel) {
+    /** Cancels the sends in the kernel and the poll for room (a close that must not wait for room that never comes). */
+    void cancelAll(AbstractUringDatagramChannel channel) {
         for (int i = 0; i < count; i++) {
             int slot = (head + i) % capacity;
-            if (submitted[slot]) {
+            if (states[slot] == IN_KERNEL) {
                 channel.cancel(Opcode.SENDMSG, slot);
             }
+        }
+        if (pollInKernel) {
+            channel.cancel(Opcode.POLL_ADD, 0);
         }
     }
 
@@ -194,7 +273,7 @@ final class DatagramSends {
     void closing() {
         for (int i = 0; i < count; i++) {
             int slot = (head + i) % capacity;
-            if (submitted[slot]) {
+            if (states[slot] == IN_KERNEL) {
                 contents[slot].retain();
             }
         }

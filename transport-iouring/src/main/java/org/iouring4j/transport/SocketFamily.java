@@ -64,6 +64,22 @@ enum SocketFamily {
         }
     }
 
+    /** {@code connect(2)} where it completes at once: a datagram socket's (which only sets its peer). */
+    void connect(int fd, SocketAddress address) throws NativeIoException {
+        if (this == UNIX) {
+            LinuxSocket.connectUnix(fd, path(address));
+        } else {
+            try (SyscallMemory memory = SyscallMemory.acquire()) {
+                LinuxSocket.connectDatagram(fd, inet(address), isIpv6(), memory.get());
+            }
+        }
+    }
+
+    /** Whether {@code address} is of the type this family takes (resolved or not). */
+    boolean isAddress(SocketAddress address) {
+        return this == UNIX ? address instanceof DomainSocketAddress : address instanceof InetSocketAddress;
+    }
+
     /**
      * Writes {@code address} as a sockaddr at {@code offset} (for a CONNECT or SENDMSG).
      *

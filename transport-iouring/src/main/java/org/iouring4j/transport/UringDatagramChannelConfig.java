@@ -26,17 +26,19 @@ import java.util.Map;
  */
 public final class UringDatagramChannelConfig extends DefaultChannelConfig implements DatagramChannelConfig {
     /** Netty's datagram default: 2048-byte receive buffers. */
-    private static final RecvByteBufAllocator DEFAULT_RCVBUF_ALLOCATOR = new FixedRecvByteBufAllocator(2048);
-    private static final int DEFAULT_RECEIVE_BATCH = 8;
+    static final RecvByteBufAllocator DEFAULT_RCVBUF_ALLOCATOR = new FixedRecvByteBufAllocator(2048);
 
     private final UringDatagramChannel channel;
-    private volatile boolean activeOnOpen;
-    private volatile int maxDatagramPayloadSize;
-    private volatile int receiveBatch = DEFAULT_RECEIVE_BATCH;
+    private final DatagramReadSettings readSettings;
 
     UringDatagramChannelConfig(UringDatagramChannel channel) {
         super(channel, DEFAULT_RCVBUF_ALLOCATOR);
         this.channel = channel;
+        this.readSettings = new DatagramReadSettings(channel);
+    }
+
+    DatagramReadSettings readSettings() {
+        return readSettings;
     }
 
     private int fd() {
@@ -85,8 +87,8 @@ public final class UringDatagramChannelConfig extends DefaultChannelConfig imple
         if (option == ChannelOption.IP_TOS) {
             return (T) Integer.valueOf(getTrafficClass());
         }
-        if (option == ChannelOption.DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION) {
-            return (T) Boolean.valueOf(activeOnOpen);
+        if (DatagramReadSettings.isSetting(option)) {
+            return (T) readSettings.get(option);
         }
         if (option == UringChannelOption.SO_REUSEPORT) {
             return (T) Boolean.valueOf(SocketOptions.getBoolean(fd(), LinuxSocket.SOL_SOCKET, LinuxSocket.SO_REUSEPORT));
@@ -101,12 +103,6 @@ public final class UringDatagramChannelConfig extends DefaultChannelConfig imple
         if (option == UringChannelOption.IP_RECVORIGDSTADDR) {
             return (T) Boolean.valueOf(SocketOptions.getBoolean(fd(), LinuxSocket.IPPROTO_IP,
                     LinuxSocket.IP_RECVORIGDSTADDR));
-        }
-        if (option == UringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE) {
-            return (T) Integer.valueOf(maxDatagramPayloadSize);
-        }
-        if (option == UringChannelOption.DATAGRAM_RECEIVE_BATCH) {
-            return (T) Integer.valueOf(receiveBatch);
         }
         return super.getOption(option);
     }
@@ -133,8 +129,8 @@ public final class UringDatagramChannelConfig extends DefaultChannelConfig imple
             setTimeToLive((Integer) value);
         } else if (option == ChannelOption.IP_TOS) {
             setTrafficClass((Integer) value);
-        } else if (option == ChannelOption.DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION) {
-            setActiveOnOpen((Boolean) value);
+        } else if (DatagramReadSettings.isSetting(option)) {
+            readSettings.set(option, value);
         } else if (option == UringChannelOption.SO_REUSEPORT) {
             SocketOptions.setBoolean(fd(), LinuxSocket.SOL_SOCKET, LinuxSocket.SO_REUSEPORT, (Boolean) value);
         } else if (option == UringChannelOption.IP_FREEBIND) {
@@ -143,52 +139,31 @@ public final class UringDatagramChannelConfig extends DefaultChannelConfig imple
             SocketOptions.setBoolean(fd(), LinuxSocket.IPPROTO_IP, LinuxSocket.IP_TRANSPARENT, (Boolean) value);
         } else if (option == UringChannelOption.IP_RECVORIGDSTADDR) {
             setReceiveOriginalDestination((Boolean) value);
-        } else if (option == UringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE) {
-            setMaxDatagramPayloadSize((Integer) value);
-        } else if (option == UringChannelOption.DATAGRAM_RECEIVE_BATCH) {
-            setReceiveBatch((Integer) value);
         } else {
             return super.setOption(option, value);
         }
         return true;
     }
 
-    /** Whether the channel is active once registered, before bind or connect. */
-    boolean isActiveOnOpen() {
-        return activeOnOpen;
-    }
-
-    private void setActiveOnOpen(boolean activeOnOpen) {
-        if (channel.isRegistered()) {
-            throw new IllegalStateException("can only be changed before the channel is registered");
-        }
-        this.activeOnOpen = activeOnOpen;
-    }
-
     /** The receive buffer size per datagram; 0: the {@link RecvByteBufAllocator}'s guess. */
     public int getMaxDatagramPayloadSize() {
-        return maxDatagramPayloadSize;
+        return readSettings.getMaxDatagramPayloadSize();
     }
 
+    /** Sets the receive buffer size per datagram (0..65535; 0: the {@link RecvByteBufAllocator}'s guess). */
     public UringDatagramChannelConfig setMaxDatagramPayloadSize(int size) {
-        if (size < 0 || size > 65535) {
-            throw new IllegalArgumentException("maxDatagramPayloadSize must be 0..65535: " + size);
-        }
-        this.maxDatagramPayloadSize = size;
+        readSettings.setMaxDatagramPayloadSize(size);
         return this;
     }
 
     /** Receives kept in the kernel while auto-read is on. */
     public int getReceiveBatch() {
-        return receiveBatch;
+        return readSettings.getReceiveBatch();
     }
 
+    /** Sets the receives kept in the kernel while auto-read is on (1..64). */
     public UringDatagramChannelConfig setReceiveBatch(int batch) {
-        if (batch < 1 || batch > UringDatagramChannel.MAX_RECEIVE_BATCH) {
-            throw new IllegalArgumentException("receive batch must be 1.." + UringDatagramChannel.MAX_RECEIVE_BATCH
-                    + ": " + batch);
-        }
-        this.receiveBatch = batch;
+        readSettings.setReceiveBatch(batch);
         return this;
     }
 

@@ -14,10 +14,6 @@ import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Opcode;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Constructor;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
 
@@ -158,42 +154,6 @@ public final class UringDomainSocketChannel extends AbstractUringStreamChannel i
      * ({@code SO_PEERCRED}).
      */
     public PeerCredentials peerCredentials() throws IOException {
-        int[] ucred;
-        try (SyscallMemory memory = SyscallMemory.acquire()) {
-            ucred = LinuxSocket.peerCredentials(socketFd(), memory.get());
-        }
-        return Credentials.of(ucred[0], ucred[1], ucred[2]);
-    }
-
-    /**
-     * Builds Netty's {@link PeerCredentials}, whose constructor is package-private (Netty's JNI code creates it):
-     * one reflective look-up, then a plain call.
-     */
-    private static final class Credentials {
-        private static final MethodHandle CONSTRUCTOR = constructor();
-
-        private static MethodHandle constructor() {
-            try {
-                Constructor<PeerCredentials> c = PeerCredentials.class.getDeclaredConstructor(int.class, int.class,
-                        int[].class);
-                c.setAccessible(true);
-                return MethodHandles.lookup().unreflectConstructor(c)
-                        .asType(MethodType.methodType(PeerCredentials.class, int.class, int.class, int[].class));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        static PeerCredentials of(int pid, int uid, int gid) throws IOException {
-            if (CONSTRUCTOR == null) {
-                throw new IOException("Netty's PeerCredentials cannot be created here (its constructor is not"
-                        + " accessible, e.g. on the module path without io.netty.channel.unix opened)");
-            }
-            try {
-                return (PeerCredentials) CONSTRUCTOR.invokeExact(pid, uid, new int[] {gid});
-            } catch (Throwable t) {
-                throw new IOException("failed to create PeerCredentials", t);
-            }
-        }
+        return UnixPeerCredentials.of(socketFd());
     }
 }

@@ -3,12 +3,7 @@ package org.iouring4j.transport;
 import io.netty.channel.Channel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.ServerDomainSocketChannel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * A listening Unix domain stream socket on io_uring: the drop-in replacement for Netty's
@@ -19,11 +14,8 @@ import java.nio.file.Path;
  */
 public final class UringServerDomainSocketChannel extends AbstractUringServerChannel
         implements ServerDomainSocketChannel {
-    private static final Logger logger = LoggerFactory.getLogger(UringServerDomainSocketChannel.class);
-
     private final UringServerDomainSocketChannelConfig config;
-    /** The file bind created, removed on close; null before bind and for an abstract name. */
-    private volatile Path socketFile;
+    private final UnixSocketFile socketFile = new UnixSocketFile();
 
     /** A new listening Unix socket, bound when the channel binds. */
     public UringServerDomainSocketChannel() {
@@ -49,10 +41,7 @@ public final class UringServerDomainSocketChannel extends AbstractUringServerCha
     @Override
     protected void doBind(java.net.SocketAddress localAddress) throws Exception {
         super.doBind(localAddress);
-        String path = ((DomainSocketAddress) localAddress).path();
-        if (!path.isEmpty() && path.charAt(0) != '\0') {
-            socketFile = Path.of(path);
-        }
+        socketFile.bound(localAddress);
     }
 
     @Override
@@ -60,15 +49,7 @@ public final class UringServerDomainSocketChannel extends AbstractUringServerCha
         try {
             super.doClose();
         } finally {
-            Path file = socketFile;
-            if (file != null) {
-                socketFile = null;
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    logger.debug("Failed to remove the socket file {} of {}", file, this, e);
-                }
-            }
+            socketFile.remove(this);
         }
     }
 

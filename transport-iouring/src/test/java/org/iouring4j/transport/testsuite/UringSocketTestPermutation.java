@@ -8,14 +8,15 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
 import io.netty.testsuite.transport.socket.SocketTestPermutation;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
-import io.netty.channel.unix.DomainSocketAddress;
 import org.iouring4j.transport.UringDatagramChannel;
+import org.iouring4j.transport.UringDomainDatagramChannel;
 import org.iouring4j.transport.UringDomainSocketChannel;
 import org.iouring4j.transport.UringIoHandler;
 import org.iouring4j.transport.UringServerDomainSocketChannel;
@@ -211,6 +212,17 @@ public final class UringSocketTestPermutation extends SocketTestPermutation {
     public List<BootstrapFactory<Bootstrap>> uringDatagram() {
         return Collections.singletonList(() -> new Bootstrap().group(uringWorkerGroup())
                 .channel(UringDatagramChannel.class));
+    }
+
+    /** Unix datagram sockets, iouring4j on both sides (NIO has no channel for Netty's domain addresses). */
+    public List<BootstrapComboFactory<Bootstrap, Bootstrap>> domainDatagram() {
+        return combo(uringDomainDatagram(), uringDomainDatagram());
+    }
+
+    /** This transport's Unix datagram channel alone. */
+    public List<BootstrapFactory<Bootstrap>> uringDomainDatagram() {
+        return Collections.singletonList(() -> new Bootstrap().group(uringWorkerGroup())
+                .channel(UringDomainDatagramChannel.class));
     }
 
     /** This transport's client side alone, for the testsuite's client-only tests. */
