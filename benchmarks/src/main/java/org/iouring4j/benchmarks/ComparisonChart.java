@@ -38,7 +38,7 @@ final class ComparisonChart {
                 measured, transports,
                 (s, t) -> ComparisonReport.throughputRatio(results, s, t, Transport.NETTY_IOURING)));
         latency(results, measured, transports, charts);
-        charts.add(perScenario("Server CPU per message or request (µs, user+sys)", "µs", results, measured,
+        charts.add(perScenario("Server CPU per message, datagram or request (µs, user+sys)", "µs", results, measured,
                 transports, (s, t) -> median(results, s, t, Sample::cpuMicrosPerOp)));
         Metric syscalls = (s, t) -> {
             Results.Cell cell = results.find(s, t);

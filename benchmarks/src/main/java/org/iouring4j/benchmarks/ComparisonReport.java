@@ -8,7 +8,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The comparison as Markdown: one table (medians over the rounds, min–max, throughput ratios against Netty NIO
- * and Netty's io_uring), the issue's targets checked against it, and notes on anything that did not run.
+ * and Netty's io_uring), the issues' targets checked against it, and notes on anything that did not run or, for
+ * UDP, lost datagrams.
  */
 final class ComparisonReport {
     private static final Transport NIO = Transport.NIO;
@@ -89,7 +90,10 @@ final class ComparisonReport {
         return cell.median(Sample::perSecond) / ref.median(Sample::perSecond);
     }
 
-    /** The targets of issue 5 that this run's scenarios cover, each with its measured value. */
+    /**
+     * The targets that this run's scenarios cover, each with its measured value: throughput, latency and RSS from
+     * issue 5, server CPU per datagram (UDP) and per message (Unix sockets) from issue 12.
+     */
     private static void targets(StringBuilder md, Results results, List<Scenario> scenarios,
                                 List<Transport> transports) {
         if (!transports.contains(OURS)) {
@@ -117,15 +121,29 @@ final class ComparisonReport {
                     rows.append(target(scenario.label() + ": p99 ≤ 1.05× epoll's",
                             metricRatio(results, scenario, Transport.EPOLL, Sample::p99Micros), 1.05, false, ""));
                     break;
+                case "udp-echo-64":
+                case "udp-echo-1400":
+                    rows.append(target(scenario.label() + ": server CPU per datagram ≤ Netty io_uring's",
+                            metricRatio(results, scenario, NETTY_IOURING, Sample::cpuMicrosPerOp), 1.00, false,
+                            clientLoad(results, scenario)));
+                    rows.append(target(scenario.label() + ": server CPU per datagram ≤ 0.8× NIO's",
+                            metricRatio(results, scenario, NIO, Sample::cpuMicrosPerOp), 0.80, false,
+                            clientLoad(results, scenario)));
+                    break;
+                case "unix-echo-16x16x256":
+                    rows.append(target(scenario.label() + ": server CPU per message ≤ epoll's",
+                            metricRatio(results, scenario, Transport.EPOLL, Sample::cpuMicrosPerOp), 1.00, false,
+                            clientLoad(results, scenario)));
+                    break;
                 default:
                     break;
             }
             rows.append(target(scenario.label() + ": RSS ≤ 1.1× Netty io_uring's",
                     rssRatio(results, scenario), 1.10, false, ""));
         }
-        md.append("Targets (issue 5), iouring4j against the others. A throughput ratio can only show the servers'")
-                .append(" differences while the load client has CPU to spare; the last column says whether it had,")
-                .append(" and compares the server CPU spent per operation, which does not depend on that.\n\n")
+        md.append("Targets (issues 5 and 12), iouring4j against the others. A throughput ratio can only show the")
+                .append(" servers' differences while the load client has CPU to spare; the last column says whether")
+                .append(" it had, and compares the server CPU spent per operation, which does not depend on that.\n\n")
                 .append("| target | measured | | load client's CPU; iouring4j's server CPU per op against the other's |\n")
                 .append("| --- | ---: | --- | --- |\n")
                 .append(rows).append('\n');
@@ -133,14 +151,20 @@ final class ComparisonReport {
 
     /** What bounded a throughput comparison: the load client's CPU, and the two servers' CPU per operation. */
     private static String limit(Results results, Scenario scenario, Transport reference) {
+        String client = clientLoad(results, scenario);
+        return client.isEmpty() ? ""
+                : client + "; " + ratio(metricRatio(results, scenario, reference, Sample::cpuMicrosPerOp));
+    }
+
+    /** The load client's CPU while it drove iouring4j's server, marked when it was what limited the throughput. */
+    private static String clientLoad(Results results, Scenario scenario) {
         Results.Cell cell = results.find(scenario, OURS);
         if (cell == null || !cell.hasData()) {
             return "";
         }
         double clientCpu = cell.median(Sample::clientCpuPercent);
-        String client = String.format(Locale.ROOT, "%.0f%%%s", clientCpu,
+        return String.format(Locale.ROOT, "%.0f%%%s", clientCpu,
                 clientCpu >= CLIENT_BOUND_PERCENT ? " (client-bound)" : "");
-        return client + "; " + ratio(metricRatio(results, scenario, reference, Sample::cpuMicrosPerOp));
     }
 
     private static double metricRatio(Results results, Scenario scenario, Transport reference,
@@ -181,7 +205,12 @@ final class ComparisonReport {
                 }
                 String where = scenario.label() + ", " + transport.id();
                 if (cell.unavailable != null) {
-                    md.append("- ").append(where).append(": server did not start: ").append(cell.unavailable)
+                    md.append("- ").append(where).append(": not measured: ").append(cell.unavailable).append('\n');
+                }
+                double loss = cell.median(Sample::lossPercent);
+                if (loss > 0) {
+                    md.append("- ").append(where).append(String.format(Locale.ROOT, ": lost %.3f%% of its datagrams"
+                            + " (median of the rounds; at most %.3f%%)", loss, cell.max(Sample::lossPercent)))
                             .append('\n');
                 }
                 if (!cell.disturbed.isEmpty()) {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -19,11 +20,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One run of {@code EchoClient} in its own JVM against a running {@code EchoServer}. The client announces its
- * measurement window on stdout; the server is sampled at both edges, so warmup and drain never count.
+ * One run of {@code EchoClient} (or {@code UdpEchoClient}) in its own JVM against a running {@code EchoServer} (or
+ * {@code UdpEchoServer}). The client announces its measurement window on stdout; the server is sampled at both
+ * edges, so warmup and drain never count.
  */
 final class EchoLoad {
     private static final String CLIENT_MAIN = "org.iouring4j.examples.EchoClient";
+    private static final String UDP_CLIENT_MAIN = "org.iouring4j.examples.UdpEchoClient";
     private static final String RESULT = "result: ";
     /** How much longer than its own bounds the client may take before it is killed. */
     private static final long SLACK_SECONDS = 60;
@@ -43,11 +46,18 @@ final class EchoLoad {
     static Outcome run(Launcher launcher, Scenario scenario, ServerProcess server, String clientTransport,
                        double warmup, double seconds, SyscallCounter syscalls, Path log, long ticksPerSecond)
             throws IOException, InterruptedException {
-        List<String> properties = List.of("-Dtransport=" + clientTransport, "-Dhost=127.0.0.1",
-                "-Dport=" + server.port(), "-Dconnections=" + scenario.connections(),
+        boolean udp = scenario.kind() == Scenario.Kind.UDP_ECHO;
+        List<String> properties = new ArrayList<>(List.of("-Dtransport=" + clientTransport,
+                (udp ? "-Dclients=" : "-Dconnections=") + scenario.connections(),
                 "-Dinflight=" + scenario.inflight(), "-Dsize=" + scenario.size(), "-Dthreads=1",
-                "-Dwarmup=" + warmup, "-Dseconds=" + seconds);
-        Process client = launcher.start(launcher.clientJvm(CLIENT_MAIN, properties));
+                "-Dwarmup=" + warmup, "-Dseconds=" + seconds));
+        if (server.unixPath() != null) {
+            properties.add("-Dunix=" + server.unixPath());
+        } else {
+            properties.add("-Dhost=127.0.0.1");
+            properties.add("-Dport=" + server.port());
+        }
+        Process client = launcher.start(launcher.clientJvm(udp ? UDP_CLIENT_MAIN : CLIENT_MAIN, properties));
         // The client bounds itself; this only guards against a hung JVM blocking the whole comparison.
         CompletableFuture.delayedExecutor((long) (warmup + seconds) + SLACK_SECONDS, TimeUnit.SECONDS)
                 .execute(client::destroyForcibly);
@@ -93,7 +103,8 @@ final class EchoLoad {
         double perSecond = Double.parseDouble(result.get("msg_per_s"));
         Sample sample = window.sample(perSecond, Long.parseLong(result.get("messages")),
                 Double.parseDouble(result.get("p50_us")), Double.parseDouble(result.get("p99_us")),
-                Double.parseDouble(result.get("p999_us")));
+                Double.parseDouble(result.get("p999_us")),
+                result.containsKey("loss_pct") ? Double.parseDouble(result.get("loss_pct")) : Double.NaN);
         double syscallsPerOp = counting == null ? Double.NaN : syscallCount / (perSecond * counting.seconds);
         return new Outcome(sample, syscallsPerOp, window.ioUringThreads());
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,12 +21,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One example server ({@code EchoServer} or {@code HttpHelloServer}) in its own JVM, listening on a free
- * loopback port with one event-loop thread. Its output goes to a log file; the runner reads the port and pid
- * from its first line and, when stopping it, the iouring4j loop counters from its last.
+ * One example server ({@code EchoServer}, {@code UdpEchoServer} or {@code HttpHelloServer}) in its own JVM,
+ * listening on a free loopback port, or on a Unix socket in the temporary directory, with one event-loop thread.
+ * Its output goes to a log file; the runner reads the port and pid from its first line and, when stopping it,
+ * the iouring4j loop counters from its last.
  */
 final class ServerProcess {
-    private static final Pattern LISTENING = Pattern.compile(" listening on [^ ]+:(\\d+) .*pid (\\d+)\\)");
+    /** "NAME listening on HOST:PORT (transport ..., pid N)", or "on unix:PATH (...": the port, then the pid. */
+    private static final Pattern LISTENING =
+            Pattern.compile(" listening on (?:unix:.+|[^ ]+:(\\d+)) \\(transport .*pid (\\d+)\\)");
     private static final String COUNTERS = "iouring4j loop counters: ";
     private static final int TAIL_LINES = 20;
     private static final long START_TIMEOUT_SECONDS = 30;
@@ -35,21 +39,34 @@ final class ServerProcess {
     private final Thread pump;
     private final long pid;
     private final int port;
+    private final String unixPath;
     private final Deque<String> tail;
 
-    private ServerProcess(Process process, Thread pump, long pid, int port, Deque<String> tail) {
+    private ServerProcess(Process process, Thread pump, long pid, int port, String unixPath, Deque<String> tail) {
         this.process = process;
         this.pump = pump;
         this.pid = pid;
         this.port = port;
+        this.unixPath = unixPath;
         this.tail = tail;
     }
 
     /** Starts the server and waits until it listens; fails with the end of its output when it cannot. */
     static ServerProcess start(Launcher launcher, Scenario scenario, Transport transport, Path log)
             throws IOException, InterruptedException {
-        Process process = launcher.start(launcher.serverJvm(scenario.serverMainClass(),
-                List.of("-Dtransport=" + transport.id(), "-Dhost=127.0.0.1", "-Dport=0", "-Dthreads=1")));
+        List<String> properties = new ArrayList<>(List.of("-Dtransport=" + transport.id(), "-Dthreads=1"));
+        String unixPath = null;
+        if (scenario.kind() == Scenario.Kind.UNIX_ECHO) {
+            // Short and in the temporary directory: a socket path has at most 107 bytes. The server removes a
+            // leftover of a killed run itself.
+            unixPath = Path.of(System.getProperty("java.io.tmpdir"), "iouring4j-" + ProcessHandle.current().pid()
+                    + "-" + transport.id() + ".sock").toString();
+            properties.add("-Dunix=" + unixPath);
+        } else {
+            properties.add("-Dhost=127.0.0.1");
+            properties.add("-Dport=0");
+        }
+        Process process = launcher.start(launcher.serverJvm(scenario.serverMainClass(), properties));
         CompletableFuture<Matcher> listening = new CompletableFuture<>();
         Deque<String> tail = new ArrayDeque<>();
         Thread pump = new Thread(() -> pump(process, log, tail, listening), "server-output-" + transport.id());
@@ -63,7 +80,8 @@ final class ServerProcess {
             pump.join(TimeUnit.SECONDS.toMillis(STOP_TIMEOUT_SECONDS));
             throw new IOException(transport.id() + " server did not start: " + lastLine(tail) + " (log: " + log + ")");
         }
-        return new ServerProcess(process, pump, Long.parseLong(m.group(2)), Integer.parseInt(m.group(1)), tail);
+        int port = m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
+        return new ServerProcess(process, pump, Long.parseLong(m.group(2)), port, unixPath, tail);
     }
 
     /** Copies the server's output to its log, keeping the last lines and watching for the listening line. */
@@ -103,8 +121,14 @@ final class ServerProcess {
         return pid;
     }
 
+    /** The TCP or UDP port it listens on; 0 on a Unix socket. */
     int port() {
         return port;
+    }
+
+    /** The Unix socket it listens on, or null when it listens on a port. */
+    String unixPath() {
+        return unixPath;
     }
 
     boolean isAlive() {

@@ -70,15 +70,17 @@ final class ServerWindow {
     /**
      * Combines the window with what the client measured over it.
      *
-     * @param operations messages or requests the client counted in the window
+     * @param operations  messages, datagrams or requests the client counted in the window
+     * @param lossPercent datagrams lost, as {@link Sample#lossPercent()}
      */
-    Sample sample(double perSecond, long operations, double p50Micros, double p99Micros, double p999Micros) {
+    Sample sample(double perSecond, long operations, double p50Micros, double p99Micros, double p999Micros,
+                  double lossPercent) {
         double cpuSeconds = (double) (endTicks - startTicks) / ticksPerSecond;
         double wallSeconds = (endNanos - startNanos) / 1e9;
         double foreignSeconds = (double) (endOthers - startOthers - (endTicks - startTicks)) / ticksPerSecond;
         return new Sample(perSecond, p50Micros, p99Micros, p999Micros,
                 operations == 0 ? Double.NaN : cpuSeconds * 1e6 / operations,
                 100 * cpuSeconds / wallSeconds, 100.0 * (endClient - startClient) / ticksPerSecond / wallSeconds,
-                rssKiB, Math.max(0, 100 * foreignSeconds / wallSeconds));
+                rssKiB, Math.max(0, 100 * foreignSeconds / wallSeconds), lossPercent);
     }
 }

@@ -18,9 +18,11 @@ import java.util.Map;
 
 /**
  * Side-by-side throughput of iouring4j, Netty NIO, Netty epoll and Netty's own (JNI) io_uring transport: the
- * same example servers ({@code EchoServer}, {@code HttpHelloServer}, one event-loop thread, pooled direct
- * buffers) each in its own JVM, driven by the same load client ({@code EchoClient} in its own JVM on one
- * transport for all; {@code wrk} for HTTP), server and client pinned to different cores.
+ * same example servers ({@code EchoServer} over TCP and Unix sockets, {@code UdpEchoServer}, {@code HttpHelloServer};
+ * one event-loop thread, pooled direct buffers) each in its own JVM, driven by the same load client
+ * ({@code EchoClient} or {@code UdpEchoClient} in its own JVM on one transport for all; {@code wrk} for HTTP),
+ * server and client pinned to different cores. NIO has no Unix-socket channel: the Unix scenario reports it as
+ * not measured.
  *
  * <p>For each scenario all four servers start and get one unmeasured warmup load each, then the rounds run
  * interleaved (A B C D A B C D …), each
@@ -40,11 +42,11 @@ import java.util.Map;
  * <p>System properties:
  * <ul>
  *   <li>{@code -Dquick=true}: 2 rounds × 3 s (2 s warmup) per scenario, a few minutes in all; the default is the
- *       full mode, 5 rounds × 10 s (5 s warmup), about 40 minutes</li>
+ *       full mode, 5 rounds × 10 s (5 s warmup), about an hour</li>
  *   <li>{@code -Drounds}, {@code -Dseconds}, {@code -Dwarmup}, {@code -DprobeSeconds}, {@code -DserverWarmup}
  *       (one unmeasured load per fresh server before the rounds; quick 5 s, full 15 s): override the mode's</li>
- *   <li>{@code -Dscenarios=echo-16x16x256,echo-64x1x64,echo-4x64x4k,latency-1x1x64,http-64,http-256}: a
- *       subset, in that order</li>
+ *   <li>{@code -Dscenarios=echo-16x16x256,echo-64x1x64,echo-4x64x4k,latency-1x1x64,unix-echo-16x16x256,
+ *       udp-echo-64,udp-echo-1400,http-64,http-256}: a subset, in that order</li>
  *   <li>{@code -Dtransports=iouring4j,nio,epoll,netty-iouring}: the servers to compare</li>
  *   <li>{@code -DclientTransport=epoll}: the load client's transport, the same for every server</li>
  *   <li>{@code -Dout=target/transport-comparison}: where the table, chart and logs go</li>
@@ -162,6 +164,12 @@ public final class TransportComparison {
         Map<Transport, ServerProcess> servers = new LinkedHashMap<>();
         try {
             for (Transport transport : settings.transports) {
+                String unsupported = scenario.unsupportedBy(transport);
+                if (unsupported != null) {
+                    results.cell(scenario, transport).unavailable = unsupported;
+                    System.out.println("[" + scenario.id() + "] " + transport.id() + ": " + unsupported);
+                    continue;
+                }
                 try {
                     servers.put(transport, ServerProcess.start(launcher, scenario, transport,
                             logs.resolve(scenario.id() + "-" + transport.id() + "-server.log")));
@@ -212,10 +220,11 @@ public final class TransportComparison {
             Sample s = outcome.sample();
             boolean disturbed = s.foreignCpuPercent() > DISTURBED_PERCENT;
             System.out.printf(Locale.ROOT, "%s %s %s/s, p50 %.0f us, p99 %.0f us, server CPU %.2f us/%s (%.0f%%),"
-                            + " client CPU %.0f%%, RSS %d MiB, others %.0f%%%s%n", tag,
+                            + " client CPU %.0f%%, RSS %d MiB, others %.0f%%%s%s%n", tag,
                     ComparisonReport.rate(s.perSecond()), scenario.unit(), s.p50Micros(), s.p99Micros(),
                     s.cpuMicrosPerOp(), scenario.unit(), s.cpuPercent(), s.clientCpuPercent(), s.rssKiB() / 1024,
                     s.foreignCpuPercent(),
+                    Double.isNaN(s.lossPercent()) ? "" : String.format(Locale.ROOT, ", lost %.3f%%", s.lossPercent()),
                     disturbed && attempt < settings.attempts ? ": disturbed, running it again" : "");
             if (!disturbed || attempt == settings.attempts) {
                 if (disturbed) {
@@ -285,9 +294,9 @@ public final class TransportComparison {
                 String.format(Locale.ROOT, "Run: %s, started %s, took %d min %02d s.", settings.describe(),
                         startedAt.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")), took.toMinutes(),
                         took.toSecondsPart()),
-                "Load: EchoClient on " + settings.clientTransport + " (1 event-loop thread, its own JVM, the same for"
-                        + " every server); HTTP: wrk -t1, keep-alive, GET /. Servers: one event-loop thread,"
-                        + " pooled direct buffers. JVM options, server: `" + settings.serverJvmArgs
+                "Load: EchoClient (UdpEchoClient for UDP) on " + settings.clientTransport + " (1 event-loop thread,"
+                        + " its own JVM, the same for every server); HTTP: wrk -t1, keep-alive, GET /. Servers: one"
+                        + " event-loop thread, pooled direct buffers. JVM options, server: `" + settings.serverJvmArgs
                         + "`, client: `" + settings.clientJvmArgs + "`.");
     }
 
@@ -298,7 +307,10 @@ public final class TransportComparison {
                         + " the read completing it); HTTP latency is wrk's (which has no p99.9).",
                 "Server CPU: user+sys clock ticks of the whole server process from /proc/<pid>/stat (all its"
                         + " threads, exited ones and io_uring's iou-wrk/iou-sqp kernel threads included) over the"
-                        + " client's measurement window, per message or request; % is of one core.",
+                        + " client's measurement window, per message, datagram or request; % is of one core.",
+                "UDP: throughput and CPU per datagram count the datagrams echoed; one not echoed within 100 ms is"
+                        + " lost (and replaced, so the client's window never stalls); a loss above zero is listed"
+                        + " below. Each UDP server asks for a 1 MiB receive buffer, the same on every transport.",
                 "Client CPU: the load client's (EchoClient JVM or wrk) user+sys time as a share of its one core."
                         + " Near 100% the client, not the server, limits the throughput: the server-side columns then"
                         + " say more about a transport's efficiency than the throughput does.",

@@ -8,8 +8,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
 
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -32,6 +35,9 @@ import java.util.zip.CRC32C;
  * <ul>
  *   <li>{@code -Dtransport=iouring4j}: the client's own transport (see {@link Transport})</li>
  *   <li>{@code -Dhost=127.0.0.1}, {@code -Dport=8007}: the server</li>
+ *   <li>{@code -Dunix=/path/to.sock}: connect to an {@link EchoServer} started with the same {@code -Dunix}, over
+ *       the transport's Unix domain stream sockets instead of TCP ({@code nio} has none); host and port are then
+ *       ignored</li>
  *   <li>{@code -Dconnections=1}, {@code -Dinflight=1}, {@code -Dsize=256}: the load shape; 1 in flight is
  *       strict ping-pong</li>
  *   <li>{@code -Dwarmup=2}, {@code -Dseconds=10}: seconds of unmeasured warmup, then of measurement
@@ -61,7 +67,7 @@ public final class EchoClient {
 
     public static void main(String[] args) throws Exception {
         Config config = Config.fromSystemProperties(
-                new Config(Transport.fromSystemProperty(), "127.0.0.1", 8007, 1, 1, 256, 1, 2, 10));
+                new Config(Transport.fromSystemProperty(), "127.0.0.1", 8007, null, 1, 1, 256, 1, 2, 10));
         System.out.println("EchoClient: " + config);
         Result result = run(config, new Phases() {
             @Override
@@ -92,6 +98,8 @@ public final class EchoClient {
         final Transport transport;
         final String host;
         final int port;
+        /** The server's Unix socket path, or null for TCP to {@code host:port}. */
+        final String unix;
         final int connections;
         final int inflight;
         final int size;
@@ -99,14 +107,15 @@ public final class EchoClient {
         final double warmupSeconds;
         final double seconds;
 
-        Config(Transport transport, String host, int port, int connections, int inflight, int size, int threads,
-               double warmupSeconds, double seconds) {
+        Config(Transport transport, String host, int port, String unix, int connections, int inflight, int size,
+               int threads, double warmupSeconds, double seconds) {
             if ((long) inflight * size > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("inflight * size too large: " + inflight + " * " + size);
             }
             this.transport = transport;
             this.host = host;
             this.port = port;
+            this.unix = unix;
             this.connections = connections;
             this.inflight = inflight;
             this.size = size;
@@ -120,6 +129,7 @@ public final class EchoClient {
             return new Config(defaults.transport,
                     ExampleProperties.stringProperty("host", defaults.host),
                     ExampleProperties.intProperty("port", defaults.port, 0, 65535),
+                    ExampleProperties.stringProperty("unix", defaults.unix),
                     ExampleProperties.intProperty("connections", defaults.connections, 1, 10_000),
                     ExampleProperties.intProperty("inflight", defaults.inflight, 1, 65_536),
                     ExampleProperties.intProperty("size", defaults.size, 1, 1 << 24),
@@ -129,16 +139,21 @@ public final class EchoClient {
         }
 
         Config withPort(int newPort) {
-            return new Config(transport, host, newPort, connections, inflight, size, threads, warmupSeconds,
+            return new Config(transport, host, newPort, unix, connections, inflight, size, threads, warmupSeconds,
                     seconds);
+        }
+
+        /** Where the server listens. */
+        SocketAddress address() {
+            return unix != null ? new DomainSocketAddress(unix) : InetSocketAddress.createUnresolved(host, port);
         }
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%d connection%s x %d in flight x %d B to %s:%d, transport %s,"
+            return String.format(Locale.ROOT, "%d connection%s x %d in flight x %d B to %s, transport %s,"
                     + " %d thread%s, %.1f s warmup + %.1f s measured", connections, connections == 1 ? "" : "s",
-                    inflight, size, host, port, transport.id(), threads, threads == 1 ? "" : "s", warmupSeconds,
-                    seconds);
+                    inflight, size, unix != null ? "unix:" + unix : host + ":" + port, transport.id(), threads,
+                    threads == 1 ? "" : "s", warmupSeconds, seconds);
         }
     }
 
@@ -154,13 +169,17 @@ public final class EchoClient {
         try {
             Bootstrap bootstrap = new Bootstrap()
                     .group(group)
-                    .channel(config.transport.socketChannel())
-                    .option(ChannelOption.ALLOCATOR, EchoServer.ALLOCATOR)
-                    .option(ChannelOption.TCP_NODELAY, true);
+                    .channel(config.unix != null ? config.transport.domainSocketChannel()
+                            : config.transport.socketChannel())
+                    .option(ChannelOption.ALLOCATOR, EchoServer.ALLOCATOR);
+            if (config.unix == null) {
+                bootstrap.option(ChannelOption.TCP_NODELAY, true);
+            }
+            SocketAddress server = config.address();
             // All connections exist before any sends, so that the warmup and the measurement see the full load.
             for (int i = 0; i < handlers.length; i++) {
                 handlers[i] = new EchoClientHandler(config.size, config.inflight, new SplittableRandom(i), drained);
-                bootstrap.handler(handlers[i]).connect(config.host, config.port).sync();
+                bootstrap.handler(handlers[i]).connect(server).sync();
             }
             long measureStart = System.nanoTime() + secondsToNanos(config.warmupSeconds);
             long measureEnd = measureStart + secondsToNanos(config.seconds);

@@ -3,6 +3,7 @@ package org.iouring4j.examples;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
 
 import java.net.InetSocketAddress;
 import java.util.Locale;
@@ -20,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>System properties: {@code -Dtransport=iouring4j} (both sides; {@code nio}, {@code epoll},
  * {@code netty-iouring} for comparison), {@code -Dconnections=16}, {@code -Dinflight=16}, {@code -Dsize=256},
- * {@code -Dwarmup=1}, {@code -Dseconds=5}, as {@link EchoClient} reads them.
+ * {@code -Dwarmup=1}, {@code -Dseconds=5}, as {@link EchoClient} reads them; {@code -Dunix=/path/to.sock} runs the
+ * same echo over a Unix domain stream socket instead of loopback TCP.
  *
  * <p>Exit status: as {@link EchoClient}'s (0 when every byte came back intact).
  */
@@ -30,19 +32,34 @@ public final class EchoDemo {
 
     public static void main(String[] args) throws Exception {
         Transport transport = Transport.fromSystemProperty();
-        EchoClient.Config defaults = new EchoClient.Config(transport, "127.0.0.1", 0, 16, 16, 256, 1, 1, 5);
+        EchoClient.Config defaults = new EchoClient.Config(transport, "127.0.0.1", 0, null, 16, 16, 256, 1, 1, 5);
         EchoClient.Config requested = EchoClient.Config.fromSystemProperties(defaults);
 
         EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         EchoClient.Result result;
         ServerWindow window = new ServerWindow(serverGroup);
+        Channel server = null;
         try {
-            Channel server = EchoServer.start(transport, serverGroup, new InetSocketAddress(requested.host, 0));
-            EchoClient.Config config = requested.withPort(((InetSocketAddress) server.localAddress()).getPort());
+            EchoClient.Config config;
+            if (requested.unix != null) {
+                UnixSocketFile.removeIfStale(requested.unix);
+                server = EchoServer.start(transport, serverGroup, new DomainSocketAddress(requested.unix));
+                config = requested;
+            } else {
+                server = EchoServer.start(transport, serverGroup, new InetSocketAddress(requested.host, 0));
+                config = requested.withPort(((InetSocketAddress) server.localAddress()).getPort());
+            }
             System.out.println("EchoDemo: EchoServer (1 event-loop thread) and EchoClient in one JVM: " + config);
             result = EchoClient.run(config, window);
         } finally {
+            if (server != null) {
+                // Closed before its loop stops, as EchoServer does: a Unix socket's file goes with this close.
+                server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
             serverGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+            if (requested.unix != null) {
+                EchoServer.removeSocketFile(requested.unix);
+            }
         }
 
         System.out.printf(Locale.ROOT, "echo on %s: %.0f msg/s, %.1f MiB/s, round trip p50 %.0f us / p99 %.0f us"

@@ -25,6 +25,7 @@ import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The classic transport benchmark over HTTP/1.1: every request, whatever its path, gets a fixed
@@ -51,25 +52,30 @@ public final class HttpHelloServer {
         int threads = ExampleProperties.intProperty("threads", 1, 1, 1024);
 
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
-        Channel server = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.ALLOCATOR, EchoServer.ALLOCATOR)
-                .childOption(ChannelOption.ALLOCATOR, EchoServer.ALLOCATOR)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), HelloHandler.INSTANCE);
-                    }
-                })
-                .bind(new InetSocketAddress(host, port))
-                .sync()
-                .channel();
-        EchoServer.printListening("HttpHelloServer", server, transport, threads);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> EchoServer.stop(group), "http-server-shutdown"));
-        server.closeFuture().sync();
+        try {
+            Channel server = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.ALLOCATOR, EchoServer.ALLOCATOR)
+                    .childOption(ChannelOption.ALLOCATOR, EchoServer.ALLOCATOR)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), HelloHandler.INSTANCE);
+                        }
+                    })
+                    .bind(new InetSocketAddress(host, port))
+                    .sync()
+                    .channel();
+            EchoServer.printListening("HttpHelloServer", server, transport, threads);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> EchoServer.stop(group), "http-server-shutdown"));
+            server.closeFuture().sync();
+        } finally {
+            // Also when binding failed: the loops' threads would otherwise keep the JVM running after main.
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
     }
 
     /**

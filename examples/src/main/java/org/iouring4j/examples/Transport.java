@@ -1,23 +1,43 @@
 package org.iouring4j.examples;
 
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketChannel;
+import io.netty.channel.unix.ServerDomainSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import org.iouring4j.transport.UringChannelOption;
+import org.iouring4j.transport.UringDatagramChannel;
+import org.iouring4j.transport.UringDomainSocketChannel;
 import org.iouring4j.transport.UringIoHandler;
+import org.iouring4j.transport.UringServerDomainSocketChannel;
 import org.iouring4j.transport.UringServerSocketChannel;
 import org.iouring4j.transport.UringSocketChannel;
 
+import java.net.StandardSocketOptions;
 import java.util.Locale;
 
 /**
@@ -25,7 +45,8 @@ import java.util.Locale;
  * default), {@code nio}, {@code epoll}, or {@code netty-iouring} (Netty's own JNI io_uring transport).
  *
  * <p>Everything else in an example stays the same whichever is picked, which is what makes side-by-side
- * comparisons of the transports fair: this enum is the only place that names a transport's classes.
+ * comparisons of the transports fair: this enum is the only place that names a transport's classes: TCP, UDP and
+ * Unix domain stream sockets (which NIO does not have).
  */
 public enum Transport {
     IOURING4J("iouring4j") {
@@ -43,6 +64,26 @@ public enum Transport {
         public Class<? extends SocketChannel> socketChannel() {
             return UringSocketChannel.class;
         }
+
+        @Override
+        public Class<? extends DatagramChannel> datagramChannel() {
+            return UringDatagramChannel.class;
+        }
+
+        @Override
+        public Class<? extends ServerDomainSocketChannel> serverDomainSocketChannel() {
+            return UringServerDomainSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends DomainSocketChannel> domainSocketChannel() {
+            return UringDomainSocketChannel.class;
+        }
+
+        @Override
+        public ChannelOption<Boolean> reusePort() {
+            return UringChannelOption.SO_REUSEPORT;
+        }
     },
     NIO("nio") {
         @Override
@@ -58,6 +99,26 @@ public enum Transport {
         @Override
         public Class<? extends SocketChannel> socketChannel() {
             return NioSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends DatagramChannel> datagramChannel() {
+            return NioDatagramChannel.class;
+        }
+
+        @Override
+        public Class<? extends ServerDomainSocketChannel> serverDomainSocketChannel() {
+            throw noDomainSockets();
+        }
+
+        @Override
+        public Class<? extends DomainSocketChannel> domainSocketChannel() {
+            throw noDomainSockets();
+        }
+
+        @Override
+        public ChannelOption<Boolean> reusePort() {
+            return NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT);
         }
     },
     EPOLL("epoll") {
@@ -76,6 +137,26 @@ public enum Transport {
         public Class<? extends SocketChannel> socketChannel() {
             return EpollSocketChannel.class;
         }
+
+        @Override
+        public Class<? extends DatagramChannel> datagramChannel() {
+            return EpollDatagramChannel.class;
+        }
+
+        @Override
+        public Class<? extends ServerDomainSocketChannel> serverDomainSocketChannel() {
+            return EpollServerDomainSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends DomainSocketChannel> domainSocketChannel() {
+            return EpollDomainSocketChannel.class;
+        }
+
+        @Override
+        public ChannelOption<Boolean> reusePort() {
+            return EpollChannelOption.SO_REUSEPORT;
+        }
     },
     NETTY_IOURING("netty-iouring") {
         @Override
@@ -92,6 +173,26 @@ public enum Transport {
         @Override
         public Class<? extends SocketChannel> socketChannel() {
             return IoUringSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends DatagramChannel> datagramChannel() {
+            return IoUringDatagramChannel.class;
+        }
+
+        @Override
+        public Class<? extends ServerDomainSocketChannel> serverDomainSocketChannel() {
+            return IoUringServerDomainSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends DomainSocketChannel> domainSocketChannel() {
+            return IoUringDomainSocketChannel.class;
+        }
+
+        @Override
+        public ChannelOption<Boolean> reusePort() {
+            return IoUringChannelOption.SO_REUSEPORT;
         }
     };
 
@@ -118,6 +219,38 @@ public enum Transport {
 
     /** The connection's channel class. */
     public abstract Class<? extends SocketChannel> socketChannel();
+
+    /** The UDP socket's channel class. */
+    public abstract Class<? extends DatagramChannel> datagramChannel();
+
+    /**
+     * The listening Unix domain stream socket's channel class, bound to a {@link DomainSocketAddress}.
+     *
+     * @throws UnsupportedOperationException on {@link #NIO}, which has no such channel
+     */
+    public abstract Class<? extends ServerDomainSocketChannel> serverDomainSocketChannel();
+
+    /**
+     * The Unix domain stream connection's channel class, connecting to a {@link DomainSocketAddress}.
+     *
+     * @throws UnsupportedOperationException on {@link #NIO}, which has no such channel
+     */
+    public abstract Class<? extends DomainSocketChannel> domainSocketChannel();
+
+    /**
+     * The transport's own {@code SO_REUSEPORT} option: Netty's {@link ChannelOption} has none, so each transport
+     * names it in its own class.
+     */
+    public abstract ChannelOption<Boolean> reusePort();
+
+    /**
+     * Netty 4.2's NIO transport reaches Unix sockets only through the JDK's own {@code UnixDomainSocketAddress},
+     * not through Netty's {@link DomainSocketAddress} that the other three share, so it has no channel to name.
+     */
+    private static UnsupportedOperationException noDomainSockets() {
+        return new UnsupportedOperationException("Netty's NIO transport has no Unix-socket channel for "
+                + DomainSocketAddress.class.getName() + ": use -Dtransport=iouring4j, epoll or netty-iouring");
+    }
 
     /** The transport named by {@code -Dtransport}, {@link #IOURING4J} when unset. */
     public static Transport fromSystemProperty() {
