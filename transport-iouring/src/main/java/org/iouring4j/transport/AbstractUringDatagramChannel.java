@@ -58,7 +58,8 @@ abstract class AbstractUringDatagramChannel extends AbstractUringChannel {
     AbstractUringDatagramChannel(SocketFamily family, int controlBytes) {
         super(null, family.newSocket(LinuxSocket.SOCK_DGRAM), family, false);
         this.controlBytes = controlBytes;
-        this.sends = new DatagramSends(SEND_SLOTS, controlBytes);
+        // A Unix datagram socket is reliable and ordered: its sends must not overtake one another. UDP's need not.
+        this.sends = new DatagramSends(SEND_SLOTS, controlBytes, family == SocketFamily.UNIX);
     }
 
     /** The receive settings the channel's config holds. */
