@@ -83,6 +83,9 @@ public final class IoUring {
     public static final int IORING_ASYNC_CANCEL_ALL = 1;
     public static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
     public static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;
+    // sqe.rw_flags of READ/READV/WRITE/WRITEV (preadv2's flags)
+    /** Do not wait: answer {@code -EAGAIN} when no data is there (on a socket: the read's {@code MSG_DONTWAIT}). */
+    public static final int RWF_NOWAIT = 0x8;
     // sqe.splice_flags
     public static final int SPLICE_F_FD_IN_FIXED = 1 << 31;
     /** sqe.file_index value asking the kernel to pick a free direct-descriptor slot. */

@@ -12,6 +12,8 @@ public final class Iovec {
     public static final int SIZE = Abi.Iovec.SIZE;
     /** {@code IOV_MAX} on Linux: the most iovecs one readv/writev accepts. */
     public static final int IOV_MAX = Abi.Iovec.IOV_MAX;
+    /** {@code MAX_RW_COUNT}: the most bytes one read or write transfers (INT_MAX rounded down to a 4 KiB page). */
+    public static final int MAX_RW_COUNT = 0x7FFFF000;
 
     private Iovec() {
     }

@@ -30,8 +30,8 @@ import java.net.SocketAddress;
  *
  * <p>Writes are SENDMSG SQEs, several in flight, completed in order ({@link DatagramSends}): a packet to any
  * address, a {@link ByteBuf} (or an {@link AddressedEnvelope} without recipient) on a connected socket. A send the
- * kernel refuses fails that write's promise only; one that finds no room waits for it and is made again. Connecting and disconnecting are {@code connect(2)} calls: a
- * datagram socket's connect waits for nothing.
+ * kernel refuses fails that write's promise only; one that finds no room waits for it and is made again.
+ * Connecting and disconnecting are {@code connect(2)} calls: a datagram socket's connect waits for nothing.
  */
 abstract class AbstractUringDatagramChannel extends AbstractUringChannel {
     /** The most receives a channel may keep in the kernel. */

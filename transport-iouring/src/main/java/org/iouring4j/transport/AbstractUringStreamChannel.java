@@ -14,6 +14,7 @@ import io.netty.channel.socket.DuplexChannelConfig;
 import io.netty.util.internal.StringUtil;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.IoUring;
+import org.iouring4j.ring.Iovec;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.MessageSlots;
 import org.iouring4j.ring.NativeIoException;
@@ -27,8 +28,9 @@ import java.nio.channels.NotYetConnectedException;
 /**
  * A connected stream socket on io_uring: reads, writes and half-closure, shared by the stream channels.
  *
- * <p>Reads are RECV SQEs into pooled direct buffers sized by the channel's {@link RecvByteBufAllocator}; with
- * auto-read on, one read is always in flight. Writes are WRITEV SQEs gathering the flushed buffers of the
+ * <p>Reads are RECV SQEs into pooled direct buffers sized by the channel's {@link RecvByteBufAllocator}, or READV
+ * scatter reads into several ({@link StreamReadMode}, {@link StreamReadBuffers}); with auto-read on, one read is
+ * always in flight. Writes are WRITEV SQEs gathering the flushed buffers of the
  * {@link ChannelOutboundBuffer} (one write in flight, partial writes resumed), or a SEND when there is one buffer
  * to write; a {@link FileRegion} is copied through a direct buffer in chunks ({@link FileRegionWrite}).
  *
@@ -38,16 +40,14 @@ import java.nio.channels.NotYetConnectedException;
  * that was ~4% of the server's CPU in the 64-connection echo profile ({@code SocketOpBenchmark} isolates it).
  */
 abstract class AbstractUringStreamChannel extends AbstractUringChannel implements DuplexChannel {
-    /** The most bytes one write carries: the kernel's MAX_RW_COUNT (INT_MAX rounded down to a page). */
-    private static final int MAX_BYTES_PER_WRITE = 0x7FFFF000;
     /** Data tags telling this channel's writes apart: gathered buffers, or a chunk of a FileRegion. */
     private static final int DATA_GATHER = 1;
     private static final int DATA_FILE_CHUNK = 2;
     /** Data tag of a write {@link #submitMessage} submitted: one message, done when it completes. */
     static final int DATA_MESSAGE = 3;
 
-    /** The buffer of the RECV in flight, if any: released with its completion. */
-    private ByteBuf readBuffer;
+    /** The buffers of the read in flight, if any: handed on or released with its completion. */
+    private final StreamReadBuffers readBuffers = new StreamReadBuffers();
     /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
     private boolean readRequested;
     /** A read loop is under way: the next RECV continues it and must not wait for data. */
@@ -96,6 +96,9 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     @Override
     public abstract DuplexChannelConfig config();
+
+    /** The op reads become, as the channel's config says. */
+    abstract StreamReadMode streamReadMode();
 
     @Override
     protected void doDisconnect() throws Exception {
@@ -174,7 +177,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     /** Starts a read unless one is in the kernel or a read completion is being handled (which starts the next). */
     private void startReadIfIdle() {
-        if (readBuffer == null && !processingRead) {
+        if (readBuffers.isEmpty() && !processingRead) {
             startRead();
         }
     }
@@ -200,33 +203,36 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
         if (!inReadLoop) {
             allocHandle.reset(config());
+            readBuffers.newReadLoop();
         }
-        ByteBuf buf = allocHandle.allocate(alloc());
-        if (!buf.isDirect()) {
-            // The kernel writes into native memory; a heap buffer from a custom allocator is swapped out.
-            ByteBuf direct = alloc().directBuffer(buf.capacity());
-            buf.release();
-            buf = direct;
-        }
-        int writable = buf.writableBytes();
-        allocHandle.attemptedBytesRead(writable);
-        long address = BufferAddress.of(buf, buf.writerIndex());
+        boolean readv = streamReadMode() == StreamReadMode.READV;
+        int room = readBuffers.allocate(allocHandle, alloc(), readv);
+        allocHandle.attemptedBytesRead(room);
+        long address = readBuffers.firstAddress();
         int dontWait = inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0;
-        long descriptorMsghdr = prepareDescriptorRead(address, writable);
+        long descriptorMsghdr = prepareDescriptorRead(address, room);
         if (descriptorMsghdr != 0) {
             // Passed fds travel as control data beside the bytes: a RECVMSG whose msghdr the subclass keeps.
             ops.clear().opcode(Opcode.RECVMSG).fd(socketFd()).address(descriptorMsghdr).length(1)
                     .opFlags(MessageSlots.MSG_CMSG_CLOEXEC | dontWait);
+        } else if (readv) {
+            long iovecs = readBuffers.writeIovecs(handler());
+            if (iovecs == 0) {
+                readBuffers.release();
+                inReadLoop = false;
+                pipeline().fireExceptionCaught(new NativeIoException("READV (no scratch memory)", -Errno.ENOMEM));
+                return;
+            }
+            ops.clear().opcode(Opcode.READV).fd(socketFd()).address(iovecs).length(readBuffers.count())
+                    .opFlags(inReadLoop ? IoUring.RWF_NOWAIT : 0);
         } else {
-            ops.clear().opcode(Opcode.RECV).fd(socketFd()).address(address).length(writable).opFlags(dontWait)
+            ops.clear().opcode(Opcode.RECV).fd(socketFd()).address(address).length(room).opFlags(dontWait)
                     .ioPrio(!inReadLoop && socketDrained && Uring.POLL_FIRST ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
         }
         if (submit() == -1) {
-            buf.release();
+            readBuffers.release();
             inReadLoop = false;
-            return;
         }
-        readBuffer = buf;
     }
 
     /**
@@ -250,11 +256,9 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
     private void readCompleted(int opcode, int res, int flags) {
-        ByteBuf buf = readBuffer;
-        readBuffer = null;
         boolean descriptors = opcode == Opcode.RECVMSG;
         if (!isOpen() || res == -Errno.ECANCELED) {
-            buf.release();
+            readBuffers.release();
             inReadLoop = false;
             if (descriptors) {
                 descriptorsRead(false);
@@ -265,26 +269,26 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         boolean continueLoop = false;
         processingRead = true;
         try {
-            // The kernel says whether data is still queued (TCP always knows); without that, a full buffer is
-            // the only hint. A full buffer with the socket known empty ends the read loop here, saving the RECV
-            // that would only have answered EAGAIN.
-            boolean dataQueued = Uring.SOCK_NONEMPTY ? (flags & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0
-                    : res == allocHandle.attemptedBytesRead();
+            // The kernel says whether data is still queued (TCP always knows; READV's completion does not say);
+            // without that, filling every buffer is the only hint. A full read with the socket known empty ends
+            // the read loop here, saving the read that would only have answered EAGAIN.
+            boolean filledAll = res == allocHandle.attemptedBytesRead();
+            boolean dataQueued = Uring.SOCK_NONEMPTY && opcode != Opcode.READV
+                    ? (flags & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0 : filledAll;
             socketDrained = !dataQueued;
             if (res > 0) {
-                buf.writerIndex(buf.writerIndex() + res);
                 allocHandle.lastBytesRead(res);
-                allocHandle.incMessagesRead(1);
                 readRequested = false;
                 if (descriptors) {
-                    buf.release(); // the bytes only carry the fds
+                    readBuffers.release(); // the bytes only carry the fds
+                    allocHandle.incMessagesRead(1);
                     descriptorsRead(true);
                 } else {
-                    pipeline().fireChannelRead(buf);
+                    allocHandle.incMessagesRead(readBuffers.deliver(res, pipeline()));
                 }
                 continueLoop = isOpen() && !inputShutdown && dataQueued && allocHandle.continueReading();
             } else {
-                buf.release();
+                readBuffers.release();
                 allocHandle.lastBytesRead(res == -Errno.EAGAIN ? 0 : -1);
                 inputEnded = res != -Errno.EAGAIN;
             }
@@ -296,7 +300,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
             if (res == 0) {
                 shutdownInputAfterEof();
             } else if (res < 0 && res != -Errno.EAGAIN) {
-                pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(Opcode.RECV), res));
+                pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(opcode), res));
                 shutdownInputAfterEof();
             }
         } finally {
@@ -378,7 +382,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     /** @return true if a write was submitted; false if only empty buffers were found (and removed) */
     private boolean submitGatheringWrite(ChannelOutboundBuffer in) throws Exception {
-        long bytes = gatheringWrite.gather(in, MAX_BYTES_PER_WRITE);
+        long bytes = gatheringWrite.gather(in, Iovec.MAX_RW_COUNT);
         if (bytes == 0) {
             gatheringWrite.completed();
             in.removeBytes(0);
@@ -568,6 +572,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
             switch (event.opcode()) {
                 case Opcode.RECV:
                 case Opcode.RECVMSG:
+                case Opcode.READV:
                     readCompleted(event.opcode(), event.res(), event.flags());
                     break;
                 case Opcode.SEND:

@@ -37,8 +37,9 @@ import java.nio.channels.NotYetConnectedException;
  * the sends submitted together are one link chain, a send that finds no room cancels those after it, none
  * overtakes it, and only one chain (or its poll) is in the kernel at a time. UDP promises no order, and links cost:
  * the kernel starts each link's successor as task work once its predecessor completed; linked, the UDP echo server
- * (comparison runner) spent 5.8 instead of 4.1 µs of CPU and made 0.65 instead of 0.14 syscalls per datagram. Its sends are independent, new ones
- * go to the kernel while others are there, and only those made after a send without room can overtake it.
+ * (comparison runner) spent 5.8 instead of 4.1 µs of CPU and made 0.65 instead of 0.14 syscalls per datagram. Its
+ * sends are independent, new ones go to the kernel while others are there, and only those made after a send without
+ * room can overtake it.
  */
 final class DatagramSends {
     /** A slot's send: in the kernel, done (result or failure known), or to be made again. */
@@ -51,7 +52,7 @@ final class DatagramSends {
     /** Sends are linked, one chain at a time, so that none overtakes another (see the class comment). */
     private final boolean ordered;
     private MessageSlots slots;
-    /** Per slot: its state, the send's result once done, the datagram's content (kept for a close), an early failure. */
+    /** Per slot: its state, its send's result when done, the datagram's content (kept for a close), a failure. */
     private final byte[] states;
     private final int[] results;
     private final ByteBuf[] contents;
@@ -60,7 +61,7 @@ final class DatagramSends {
     private int count;
     /** Sends in the kernel (when ordered: the chain last submitted, as far as it has not completed). */
     private int inKernel;
-    /** A send found no room: poll for {@code POLLOUT} (when ordered, once its chain completed) before it is made again. */
+    /** A send found no room: poll for {@code POLLOUT} (ordered: once its chain completed), then make it again. */
     private boolean awaitRoom;
     private boolean pollInKernel;
     private final int[] chain;

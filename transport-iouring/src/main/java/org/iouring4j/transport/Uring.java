@@ -36,8 +36,8 @@ public final class Uring {
     };
     /** The opcodes the transport submits, and no others: the eventfd READ, then the channels' ops. */
     private static final int[] REQUIRED_OPS = {
-        Opcode.READ, Opcode.RECV, Opcode.SEND, Opcode.WRITEV, Opcode.RECVMSG, Opcode.SENDMSG, Opcode.ACCEPT,
-        Opcode.CONNECT, Opcode.POLL_ADD, Opcode.ASYNC_CANCEL,
+        Opcode.READ, Opcode.RECV, Opcode.READV, Opcode.SEND, Opcode.WRITEV, Opcode.RECVMSG, Opcode.SENDMSG,
+        Opcode.ACCEPT, Opcode.CONNECT, Opcode.POLL_ADD, Opcode.ASYNC_CANCEL,
     };
     /**
      * Classes only the error path uses, loaded up front: that path runs when the process is out of file

@@ -55,6 +55,12 @@ public final class UringChannelOption {
      */
     public static final ChannelOption<Integer> DATAGRAM_RECEIVE_BATCH = option("DATAGRAM_RECEIVE_BATCH");
 
+    /**
+     * The op a stream channel's (TCP or Unix) reads become: {@link StreamReadMode#RECV} (the default, or what the
+     * system property {@code iouring4j.streamReadMode} names) or {@link StreamReadMode#READV} scatter reads.
+     */
+    public static final ChannelOption<StreamReadMode> STREAM_READ_MODE = option("STREAM_READ_MODE");
+
     private UringChannelOption() {
     }
 

@@ -94,6 +94,13 @@ public final class UringDomainSocketChannel extends AbstractUringStreamChannel i
         return messages;
     }
 
+    /** Passed fds come with a RECVMSG into one buffer, whatever the stream read mode. */
+    @Override
+    StreamReadMode streamReadMode() {
+        return config.getReadMode() == DomainSocketReadMode.FILE_DESCRIPTORS ? StreamReadMode.RECV
+                : config.getStreamReadMode();
+    }
+
     @Override
     long prepareDescriptorRead(long address, int length) {
         if (config.getReadMode() != DomainSocketReadMode.FILE_DESCRIPTORS) {

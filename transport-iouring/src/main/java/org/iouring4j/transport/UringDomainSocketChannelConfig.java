@@ -10,6 +10,7 @@ import io.netty.channel.socket.DuplexChannelConfig;
 import io.netty.channel.unix.DomainSocketChannelConfig;
 import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.UnixChannelOption;
+import io.netty.util.internal.ObjectUtil;
 import org.iouring4j.ring.LinuxSocket;
 
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
     private final UringDomainSocketChannel channel;
     private volatile DomainSocketReadMode readMode = DomainSocketReadMode.BYTES;
     private volatile boolean allowHalfClosure;
+    private volatile StreamReadMode streamReadMode = StreamReadMode.DEFAULT;
 
     UringDomainSocketChannelConfig(UringDomainSocketChannel channel) {
         super(channel);
@@ -32,7 +34,8 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), UnixChannelOption.DOMAIN_SOCKET_READ_MODE,
-                ChannelOption.ALLOW_HALF_CLOSURE, ChannelOption.SO_SNDBUF, ChannelOption.SO_RCVBUF);
+                ChannelOption.ALLOW_HALF_CLOSURE, ChannelOption.SO_SNDBUF, ChannelOption.SO_RCVBUF,
+                UringChannelOption.STREAM_READ_MODE);
     }
 
     @Override
@@ -43,6 +46,9 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
         }
         if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(isAllowHalfClosure());
+        }
+        if (option == UringChannelOption.STREAM_READ_MODE) {
+            return (T) getStreamReadMode();
         }
         if (option == ChannelOption.SO_SNDBUF) {
             return (T) Integer.valueOf(getSendBufferSize());
@@ -60,6 +66,8 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
             setReadMode((DomainSocketReadMode) value);
         } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
+        } else if (option == UringChannelOption.STREAM_READ_MODE) {
+            setStreamReadMode((StreamReadMode) value);
         } else if (option == ChannelOption.SO_SNDBUF) {
             setSendBufferSize((Integer) value);
         } else if (option == ChannelOption.SO_RCVBUF) {
@@ -93,6 +101,16 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
     @Override
     public UringDomainSocketChannelConfig setAllowHalfClosure(boolean allowHalfClosure) {
         this.allowHalfClosure = allowHalfClosure;
+        return this;
+    }
+
+    /** The op reads become ({@link UringChannelOption#STREAM_READ_MODE}); passed fds are always read by RECVMSG. */
+    public StreamReadMode getStreamReadMode() {
+        return streamReadMode;
+    }
+
+    public UringDomainSocketChannelConfig setStreamReadMode(StreamReadMode mode) {
+        this.streamReadMode = ObjectUtil.checkNotNull(mode, "mode");
         return this;
     }
 

@@ -64,6 +64,11 @@ public final class UringSocketChannel extends AbstractUringStreamChannel impleme
     }
 
     @Override
+    StreamReadMode streamReadMode() {
+        return config.getStreamReadMode();
+    }
+
+    @Override
     boolean lingersOnClose() {
         return config.lingersOnClose();
     }

@@ -7,6 +7,7 @@ import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.PlatformDependent;
 import org.iouring4j.ring.LinuxSocket;
 
@@ -19,6 +20,7 @@ import java.util.Map;
 public final class UringSocketChannelConfig extends DefaultChannelConfig implements SocketChannelConfig {
     private final UringSocketChannel channel;
     private volatile boolean allowHalfClosure;
+    private volatile StreamReadMode streamReadMode = StreamReadMode.DEFAULT;
     /**
      * {@code SO_LINGER} was set to a positive time through this config, so {@code close(2)} may block: the
      * channel then closes off the loop. Remembered rather than asked of the socket, which would cost a
@@ -46,7 +48,7 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
                 UringChannelOption.TCP_CORK, UringChannelOption.TCP_QUICKACK, UringChannelOption.TCP_KEEPIDLE,
                 UringChannelOption.TCP_KEEPINTVL, UringChannelOption.TCP_KEEPCNT,
                 UringChannelOption.TCP_USER_TIMEOUT, UringChannelOption.TCP_NOTSENT_LOWAT,
-                UringChannelOption.TCP_FASTOPEN_CONNECT);
+                UringChannelOption.TCP_FASTOPEN_CONNECT, UringChannelOption.STREAM_READ_MODE);
     }
 
     @Override
@@ -75,6 +77,9 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
         }
         if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(isAllowHalfClosure());
+        }
+        if (option == UringChannelOption.STREAM_READ_MODE) {
+            return (T) getStreamReadMode();
         }
         if (option == UringChannelOption.TCP_CORK) {
             return (T) Boolean.valueOf(SocketOptions.getBoolean(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_CORK));
@@ -113,6 +118,8 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
             setTrafficClass((Integer) value);
         } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
+        } else if (option == UringChannelOption.STREAM_READ_MODE) {
+            setStreamReadMode((StreamReadMode) value);
         } else if (option == UringChannelOption.TCP_CORK) {
             SocketOptions.setBoolean(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_CORK, (Boolean) value);
         } else if (option == UringChannelOption.TCP_QUICKACK) {
@@ -245,6 +252,16 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
     @Override
     public UringSocketChannelConfig setAllowHalfClosure(boolean allowHalfClosure) {
         this.allowHalfClosure = allowHalfClosure;
+        return this;
+    }
+
+    /** The op reads become ({@link UringChannelOption#STREAM_READ_MODE}). */
+    public StreamReadMode getStreamReadMode() {
+        return streamReadMode;
+    }
+
+    public UringSocketChannelConfig setStreamReadMode(StreamReadMode mode) {
+        this.streamReadMode = ObjectUtil.checkNotNull(mode, "mode");
         return this;
     }
 
