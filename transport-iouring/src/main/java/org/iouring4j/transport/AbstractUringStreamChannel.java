@@ -206,7 +206,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
             readBuffers.newReadLoop();
         }
         boolean readv = streamReadMode() == StreamReadMode.READV;
-        int room = readBuffers.allocate(allocHandle, alloc(), readv);
+        int room = readBuffers.allocate(allocHandle, config(), readv);
         allocHandle.attemptedBytesRead(room);
         long address = readBuffers.firstAddress();
         int dontWait = inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0;

@@ -2,7 +2,9 @@ package org.iouring4j.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import org.iouring4j.ring.Iovec;
 import org.iouring4j.ring.NativeMemory;
@@ -20,6 +22,8 @@ final class StreamReadBuffers {
     private int count;
     /** How many buffers the read loop's next scatter read fills: doubles while reads fill all they get. */
     private int scatter = 1;
+    /** Buffers handed on since the read loop started: with the allocator's limit, what the loop may still take. */
+    private int deliveredInLoop;
 
     /** Whether no read is in flight. */
     boolean isEmpty() {
@@ -34,18 +38,28 @@ final class StreamReadBuffers {
     /** A read loop starts: its first read, which waits for data, fills one buffer. */
     void newReadLoop() {
         scatter = 1;
+        deliveredInLoop = 0;
     }
 
     /**
      * Takes the buffers of the next read, of the size {@code handle} guesses: one, or for a scatter read as many as
-     * the read loop has reached (fewer if their bytes would pass what one read may ask for). Each is direct: a heap
-     * buffer from a custom allocator is swapped for a direct one, since the kernel writes into native memory.
+     * the read loop has reached, but no more than the channel's allocator still lets the loop read (each buffer
+     * is one message of its {@code maxMessagesPerRead}; an allocator that states no such limit gets one buffer per
+     * read), nor more bytes than one read may ask for. Each is direct: a heap buffer from a custom allocator is
+     * swapped for a direct one, since the kernel writes into native memory.
      *
      * @return the bytes the buffers have room for
      */
     @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
-    int allocate(RecvByteBufAllocator.Handle handle, ByteBufAllocator alloc, boolean scatterRead) {
-        int wanted = scatterRead ? scatter : 1;
+    int allocate(RecvByteBufAllocator.Handle handle, ChannelConfig config, boolean scatterRead) {
+        ByteBufAllocator alloc = config.getAllocator();
+        int wanted = 1;
+        if (scatterRead && scatter > 1) {
+            RecvByteBufAllocator allocator = config.getRecvByteBufAllocator();
+            int allowed = allocator instanceof MaxMessagesRecvByteBufAllocator
+                    ? ((MaxMessagesRecvByteBufAllocator) allocator).maxMessagesPerRead() - deliveredInLoop : 1;
+            wanted = Math.max(1, Math.min(scatter, allowed));
+        }
         long room = 0;
         while (count < wanted) {
             ByteBuf buf = handle.allocate(alloc);
@@ -112,6 +126,7 @@ final class StreamReadBuffers {
             bytes -= filled;
             buf.writerIndex(buf.writerIndex() + filled);
             delivered++;
+            deliveredInLoop++;
             if (delivered == n && !buf.isWritable()) {
                 scatter = Math.min(2 * n, MAX_BUFFERS);
             }

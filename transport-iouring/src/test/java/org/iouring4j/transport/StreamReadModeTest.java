@@ -50,6 +50,56 @@ class StreamReadModeTest {
                 + count.buffers + " buffers");
     }
 
+    /**
+     * A read loop takes no more buffers than the allocator's {@code maxMessagesPerRead}, also when a scatter read
+     * could take more: with 2 allowed, the first read loop over a full socket delivers 2, not 1 + 2.
+     */
+    @Test
+    @SuppressWarnings("deprecation") // RCVBUF_ALLOCATOR: deprecated in 4.2, still how a fixed buffer size is asked for
+    void aScatterReadStaysWithinTheMessagesTheAllocatorAllowsPerReadLoop() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
+        CompletableFuture<Channel> accepted = new CompletableFuture<>();
+        CompletableFuture<Integer> firstLoop = new CompletableFuture<>();
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(UringServerSocketChannel.class)
+                    .childOption(UringChannelOption.STREAM_READ_MODE, StreamReadMode.READV)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(BUFFER_BYTES).maxMessagesPerRead(2))
+                    .childHandler(new ChannelInboundHandlerAdapter() {
+                        private int reads;
+
+                        @Override
+                        public void channelActive(ChannelHandlerContext ctx) {
+                            accepted.complete(ctx.channel());
+                        }
+
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            reads++;
+                            ((ByteBuf) msg).release();
+                        }
+
+                        @Override
+                        public void channelReadComplete(ChannelHandlerContext ctx) {
+                            firstLoop.complete(reads);
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            InetSocketAddress address = (InetSocketAddress) server.localAddress();
+            try (Socket client = new Socket(address.getAddress(), address.getPort())) {
+                Channel child = accepted.get(10, TimeUnit.SECONDS);
+                client.getOutputStream().write(new byte[PAYLOAD_BYTES]);
+                child.config().setAutoRead(true); // with auto-read off, Netty's handles end a loop after one read
+                assertEquals(2, firstLoop.get(10, TimeUnit.SECONDS), "channelReads of one read loop");
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        }
+    }
+
     @Test
     void theOptionIsSetAndReadBackAndItsDefaultIsTheSystemProperty() throws Exception {
         UringSocketChannel channel = new UringSocketChannel();
