@@ -1,6 +1,7 @@
 package org.iouring4j.ring;
 
 import com.sun.jna.Pointer;
+import org.iouring4j.ring.internal.DirectBufferAddresses;
 import org.iouring4j.ring.internal.Syscalls;
 
 import java.lang.invoke.MethodHandles;
@@ -120,16 +121,25 @@ public final class NativeMemory implements AutoCloseable {
     }
 
     /**
-     * The address of a direct {@link ByteBuffer}'s first byte (not of its position). One JNI call: for
-     * setup, or as a fallback where the caller has no cheaper way to know it.
+     * The address of a direct {@link ByteBuffer}'s first byte (not of its position). Plain Java on Java 22+
+     * (the foreign-memory API), one JNI call before ({@link DirectBufferAddresses}).
      *
      * @throws IllegalArgumentException if the buffer is not direct
      */
     public static long addressOf(ByteBuffer direct) {
+        return positionAddressOf(direct) - direct.position();
+    }
+
+    /**
+     * The address of a direct {@link ByteBuffer}'s current position, as {@link #addressOf} finds it.
+     *
+     * @throws IllegalArgumentException if the buffer is not direct
+     */
+    public static long positionAddressOf(ByteBuffer direct) {
         if (!direct.isDirect()) {
             throw new IllegalArgumentException("not a direct buffer: " + direct);
         }
-        return Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(direct));
+        return DirectBufferAddresses.ofPosition(direct);
     }
 
     /** The region's first byte, for passing to the kernel. */

@@ -22,9 +22,9 @@ final class BufferAddress {
 
     /** The address of the current position of a direct {@link ByteBuffer}. */
     static long of(ByteBuffer buffer) {
-        // Netty reads the address field directly when it may; otherwise JNA asks the JVM (one JNI call).
-        long base = PlatformDependent.hasUnsafe() ? PlatformDependent.directBufferAddress(buffer)
-                : NativeMemory.addressOf(buffer);
-        return base + buffer.position();
+        // Netty reads the address field directly when it may (sun.misc.Unsafe); on Java 24+ Netty turns that off,
+        // and the ring library's foreign-memory path (Java 22+) reads it instead, without a JNI call.
+        return PlatformDependent.hasUnsafe() ? PlatformDependent.directBufferAddress(buffer) + buffer.position()
+                : NativeMemory.positionAddressOf(buffer);
     }
 }
