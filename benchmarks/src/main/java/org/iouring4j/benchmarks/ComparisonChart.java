@@ -1,6 +1,5 @@
 package org.iouring4j.benchmarks;
 
-import org.iouring4j.examples.Transport;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -23,7 +22,7 @@ final class ComparisonChart {
     private ComparisonChart() {
     }
 
-    static void write(Results results, List<Scenario> scenarios, List<Transport> transports, String subtitle,
+    static void write(Results results, List<Scenario> scenarios, List<ServerSetup> transports, String subtitle,
                       Path png) throws IOException {
         List<Scenario> measured = new ArrayList<>();
         for (Scenario s : scenarios) {
@@ -33,10 +32,10 @@ final class ComparisonChart {
         }
         List<CategoryChart> charts = new ArrayList<>();
         charts.add(perScenario("Throughput relative to Netty NIO (median, ×) — " + subtitle, "× NIO", results,
-                measured, transports, (s, t) -> ComparisonReport.throughputRatio(results, s, t, Transport.NIO)));
+                measured, transports, (s, t) -> ComparisonReport.throughputRatio(results, s, t, ServerSetup.NIO)));
         charts.add(perScenario("Throughput relative to Netty io_uring (median, ×)", "× Netty io_uring", results,
                 measured, transports,
-                (s, t) -> ComparisonReport.throughputRatio(results, s, t, Transport.NETTY_IOURING)));
+                (s, t) -> ComparisonReport.throughputRatio(results, s, t, ServerSetup.NETTY_IOURING)));
         latency(results, measured, transports, charts);
         charts.add(perScenario("Server CPU per message, datagram or request (µs, user+sys)", "µs", results, measured,
                 transports, (s, t) -> median(results, s, t, Sample::cpuMicrosPerOp)));
@@ -61,12 +60,12 @@ final class ComparisonChart {
 
     /** One value per scenario and transport. */
     private interface Metric {
-        double value(Scenario scenario, Transport transport);
+        double value(Scenario scenario, ServerSetup transport);
     }
 
-    private static boolean anyValue(List<Scenario> scenarios, List<Transport> transports, Metric metric) {
+    private static boolean anyValue(List<Scenario> scenarios, List<ServerSetup> transports, Metric metric) {
         for (Scenario s : scenarios) {
-            for (Transport t : transports) {
+            for (ServerSetup t : transports) {
                 if (!Double.isNaN(metric.value(s, t))) {
                     return true;
                 }
@@ -75,20 +74,20 @@ final class ComparisonChart {
         return false;
     }
 
-    private static double median(Results results, Scenario scenario, Transport transport,
+    private static double median(Results results, Scenario scenario, ServerSetup transport,
                                  ToDoubleFunction<Sample> metric) {
         Results.Cell cell = results.find(scenario, transport);
         return cell == null ? Double.NaN : cell.median(metric);
     }
 
     private static CategoryChart perScenario(String title, String yTitle, Results results, List<Scenario> scenarios,
-                                             List<Transport> transports, Metric metric) {
+                                             List<ServerSetup> transports, Metric metric) {
         CategoryChart chart = newChart(title, yTitle);
         List<String> labels = new ArrayList<>();
         for (Scenario s : scenarios) {
             labels.add(s.label());
         }
-        for (Transport t : transports) {
+        for (ServerSetup t : transports) {
             List<Double> values = new ArrayList<>();
             for (Scenario s : scenarios) {
                 values.add(orZero(metric.value(s, t)));
@@ -99,7 +98,7 @@ final class ComparisonChart {
     }
 
     /** p50, p99 and p99.9 of the latency scenario, when it ran. */
-    private static void latency(Results results, List<Scenario> scenarios, List<Transport> transports,
+    private static void latency(Results results, List<Scenario> scenarios, List<ServerSetup> transports,
                                 List<CategoryChart> charts) {
         for (Scenario s : scenarios) {
             if (s.kind() != Scenario.Kind.LATENCY) {
@@ -111,7 +110,7 @@ final class ComparisonChart {
             // zero unless told otherwise, which a log axis cannot draw.
             chart.getStyler().setYAxisLogarithmic(true).setYAxisMin(1.0);
             List<String> labels = List.of("p50", "p99", "p99.9");
-            for (Transport t : transports) {
+            for (ServerSetup t : transports) {
                 Results.Cell cell = results.find(s, t);
                 if (cell == null || !cell.hasData()) {
                     continue;

@@ -1,6 +1,5 @@
 package org.iouring4j.benchmarks;
 
-import org.iouring4j.examples.Transport;
 
 import java.util.List;
 import java.util.Locale;
@@ -12,9 +11,9 @@ import java.util.function.ToDoubleFunction;
  * UDP, lost datagrams.
  */
 final class ComparisonReport {
-    private static final Transport NIO = Transport.NIO;
-    private static final Transport NETTY_IOURING = Transport.NETTY_IOURING;
-    private static final Transport OURS = Transport.IOURING4J;
+    private static final ServerSetup NIO = ServerSetup.NIO;
+    private static final ServerSetup NETTY_IOURING = ServerSetup.NETTY_IOURING;
+    private static final ServerSetup OURS = ServerSetup.IOURING4J;
     /** A load client this busy (share of its one core) is what limits the throughput, not the server. */
     private static final double CLIENT_BOUND_PERCENT = 95;
 
@@ -25,7 +24,7 @@ final class ComparisonReport {
      * @param header lines describing the machine, the command and the run, printed above the table as a list
      * @param notes  lines on how things were measured, printed below it as a list
      */
-    static String render(Results results, List<Scenario> scenarios, List<Transport> transports, List<String> header,
+    static String render(Results results, List<Scenario> scenarios, List<ServerSetup> transports, List<String> header,
                          List<String> notes) {
         StringBuilder md = new StringBuilder("## iouring4j vs Netty's transports\n\n");
         for (String line : header) {
@@ -41,7 +40,7 @@ final class ComparisonReport {
                 continue;
             }
             boolean first = true;
-            for (Transport transport : transports) {
+            for (ServerSetup transport : transports) {
                 md.append(row(results, scenario, transport, first ? "**" + scenario.label() + "**" : ""));
                 first = false;
             }
@@ -56,7 +55,7 @@ final class ComparisonReport {
         return md.toString();
     }
 
-    private static String row(Results results, Scenario scenario, Transport transport, String label) {
+    private static String row(Results results, Scenario scenario, ServerSetup transport, String label) {
         Results.Cell cell = results.find(scenario, transport);
         if (cell == null || !cell.hasData()) {
             String why = cell == null ? "not run" : cell.unavailable != null ? "unavailable" : "failed";
@@ -81,7 +80,7 @@ final class ComparisonReport {
     }
 
     /** Median throughput of {@code transport} over that of {@code reference}; NaN when either is missing. */
-    static double throughputRatio(Results results, Scenario scenario, Transport transport, Transport reference) {
+    static double throughputRatio(Results results, Scenario scenario, ServerSetup transport, ServerSetup reference) {
         Results.Cell cell = results.find(scenario, transport);
         Results.Cell ref = results.find(scenario, reference);
         if (cell == null || ref == null || !cell.hasData() || !ref.hasData()) {
@@ -95,7 +94,7 @@ final class ComparisonReport {
      * issue 5, server CPU per datagram (UDP) and per message (Unix sockets) from issue 12.
      */
     private static void targets(StringBuilder md, Results results, List<Scenario> scenarios,
-                                List<Transport> transports) {
+                                List<ServerSetup> transports) {
         if (!transports.contains(OURS)) {
             return;
         }
@@ -119,7 +118,7 @@ final class ComparisonReport {
                     break;
                 case "latency-1x1x64":
                     rows.append(target(scenario.label() + ": p99 ≤ 1.05× epoll's",
-                            metricRatio(results, scenario, Transport.EPOLL, Sample::p99Micros), 1.05, false, ""));
+                            metricRatio(results, scenario, ServerSetup.EPOLL, Sample::p99Micros), 1.05, false, ""));
                     break;
                 case "udp-echo-64":
                 case "udp-echo-1400":
@@ -132,7 +131,7 @@ final class ComparisonReport {
                     break;
                 case "unix-echo-16x16x256":
                     rows.append(target(scenario.label() + ": server CPU per message ≤ epoll's",
-                            metricRatio(results, scenario, Transport.EPOLL, Sample::cpuMicrosPerOp), 1.00, false,
+                            metricRatio(results, scenario, ServerSetup.EPOLL, Sample::cpuMicrosPerOp), 1.00, false,
                             clientLoad(results, scenario)));
                     break;
                 default:
@@ -150,7 +149,7 @@ final class ComparisonReport {
     }
 
     /** What bounded a throughput comparison: the load client's CPU, and the two servers' CPU per operation. */
-    private static String limit(Results results, Scenario scenario, Transport reference) {
+    private static String limit(Results results, Scenario scenario, ServerSetup reference) {
         String client = clientLoad(results, scenario);
         return client.isEmpty() ? ""
                 : client + "; " + ratio(metricRatio(results, scenario, reference, Sample::cpuMicrosPerOp));
@@ -167,7 +166,7 @@ final class ComparisonReport {
                 clientCpu >= CLIENT_BOUND_PERCENT ? " (client-bound)" : "");
     }
 
-    private static double metricRatio(Results results, Scenario scenario, Transport reference,
+    private static double metricRatio(Results results, Scenario scenario, ServerSetup reference,
                                       ToDoubleFunction<Sample> metric) {
         Results.Cell cell = results.find(scenario, OURS);
         Results.Cell ref = results.find(scenario, reference);
@@ -194,11 +193,11 @@ final class ComparisonReport {
 
     /** Everything that did not run as planned, so that a missing number always has its reason next to it. */
     private static void problems(StringBuilder md, Results results, List<Scenario> scenarios,
-                                 List<Transport> transports) {
+                                 List<ServerSetup> transports) {
         results.skipped().forEach((scenario, why) ->
                 md.append("- ").append(scenario.label()).append(" skipped: ").append(why).append('\n'));
         for (Scenario scenario : scenarios) {
-            for (Transport transport : transports) {
+            for (ServerSetup transport : transports) {
                 Results.Cell cell = results.find(scenario, transport);
                 if (cell == null) {
                     continue;

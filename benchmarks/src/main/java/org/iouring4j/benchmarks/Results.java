@@ -1,6 +1,5 @@
 package org.iouring4j.benchmarks;
 
-import org.iouring4j.examples.Transport;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,16 +10,16 @@ import java.util.function.ToDoubleFunction;
 
 /** Everything a comparison measured, by scenario and transport, and what it could not measure and why. */
 final class Results {
-    private final Map<Scenario, Map<Transport, Cell>> cells = new LinkedHashMap<>();
+    private final Map<Scenario, Map<ServerSetup, Cell>> cells = new LinkedHashMap<>();
     private final Map<Scenario, String> skipped = new LinkedHashMap<>();
 
-    Cell cell(Scenario scenario, Transport transport) {
+    Cell cell(Scenario scenario, ServerSetup transport) {
         return cells.computeIfAbsent(scenario, s -> new LinkedHashMap<>()).computeIfAbsent(transport, t -> new Cell());
     }
 
     /** The cell, or null when nothing was recorded for it. */
-    Cell find(Scenario scenario, Transport transport) {
-        Map<Transport, Cell> row = cells.get(scenario);
+    Cell find(Scenario scenario, ServerSetup transport) {
+        Map<ServerSetup, Cell> row = cells.get(scenario);
         return row == null ? null : row.get(transport);
     }
 

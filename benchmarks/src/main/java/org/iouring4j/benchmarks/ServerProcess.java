@@ -1,6 +1,5 @@
 package org.iouring4j.benchmarks;
 
-import org.iouring4j.examples.Transport;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -52,15 +51,16 @@ final class ServerProcess {
     }
 
     /** Starts the server and waits until it listens; fails with the end of its output when it cannot. */
-    static ServerProcess start(Launcher launcher, Scenario scenario, Transport transport, Path log)
+    static ServerProcess start(Launcher launcher, Scenario scenario, ServerSetup setup, Path log)
             throws IOException, InterruptedException {
-        List<String> properties = new ArrayList<>(List.of("-Dtransport=" + transport.id(), "-Dthreads=1"));
+        List<String> properties = new ArrayList<>(List.of("-Dtransport=" + setup.transport().id(), "-Dthreads=1"));
+        properties.addAll(setup.properties());
         String unixPath = null;
         if (scenario.kind() == Scenario.Kind.UNIX_ECHO) {
             // Short and in the temporary directory: a socket path has at most 107 bytes. The server removes a
             // leftover of a killed run itself.
             unixPath = Path.of(System.getProperty("java.io.tmpdir"), "iouring4j-" + ProcessHandle.current().pid()
-                    + "-" + transport.id() + ".sock").toString();
+                    + "-" + setup.id() + ".sock").toString();
             properties.add("-Dunix=" + unixPath);
         } else {
             properties.add("-Dhost=127.0.0.1");
@@ -69,7 +69,7 @@ final class ServerProcess {
         Process process = launcher.start(launcher.serverJvm(scenario.serverMainClass(), properties));
         CompletableFuture<Matcher> listening = new CompletableFuture<>();
         Deque<String> tail = new ArrayDeque<>();
-        Thread pump = new Thread(() -> pump(process, log, tail, listening), "server-output-" + transport.id());
+        Thread pump = new Thread(() -> pump(process, log, tail, listening), "server-output-" + setup.id());
         pump.setDaemon(true);
         pump.start();
         Matcher m;
@@ -78,7 +78,7 @@ final class ServerProcess {
         } catch (ExecutionException | TimeoutException e) {
             process.destroyForcibly();
             pump.join(TimeUnit.SECONDS.toMillis(STOP_TIMEOUT_SECONDS));
-            throw new IOException(transport.id() + " server did not start: " + lastLine(tail) + " (log: " + log + ")");
+            throw new IOException(setup.id() + " server did not start: " + lastLine(tail) + " (log: " + log + ")");
         }
         int port = m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
         return new ServerProcess(process, pump, Long.parseLong(m.group(2)), port, unixPath, tail);

@@ -47,7 +47,8 @@ import java.util.Map;
  *       (one unmeasured load per fresh server before the rounds; quick 5 s, full 15 s): override the mode's</li>
  *   <li>{@code -Dscenarios=echo-16x16x256,echo-64x1x64,echo-4x64x4k,latency-1x1x64,unix-echo-16x16x256,
  *       udp-echo-64,udp-echo-1400,http-64,http-256}: a subset, in that order</li>
- *   <li>{@code -Dtransports=iouring4j,nio,epoll,netty-iouring}: the servers to compare</li>
+ *   <li>{@code -Dtransports=iouring4j,nio,epoll,netty-iouring}: the servers to compare (the default); also
+ *       {@code iouring4j-readv}, iouring4j with READV scatter reads, its own row ({@link ServerSetup})</li>
  *   <li>{@code -DclientTransport=epoll}: the load client's transport, the same for every server</li>
  *   <li>{@code -Dout=target/transport-comparison}: where the table, chart and logs go</li>
  *   <li>{@code -Dpin=true}, {@code -DserverCpu=0}, {@code -DclientCpu=1}: taskset placement</li>
@@ -161,10 +162,10 @@ public final class TransportComparison {
 
     private void runScenario(Scenario scenario) throws IOException, InterruptedException {
         awaitQuietMachine(scenario, settings.idleWaitSeconds, true);
-        Map<Transport, ServerProcess> servers = new LinkedHashMap<>();
+        Map<ServerSetup, ServerProcess> servers = new LinkedHashMap<>();
         try {
-            for (Transport transport : settings.transports) {
-                String unsupported = scenario.unsupportedBy(transport);
+            for (ServerSetup transport : settings.transports) {
+                String unsupported = scenario.unsupportedBy(transport.transport());
                 if (unsupported != null) {
                     results.cell(scenario, transport).unavailable = unsupported;
                     System.out.println("[" + scenario.id() + "] " + transport.id() + ": " + unsupported);
@@ -178,21 +179,21 @@ public final class TransportComparison {
                     System.out.println("[" + scenario.id() + "] " + e.getMessage());
                 }
             }
-            for (Map.Entry<Transport, ServerProcess> e : servers.entrySet()) {
+            for (Map.Entry<ServerSetup, ServerProcess> e : servers.entrySet()) {
                 warmUp(scenario, e.getKey(), e.getValue());
             }
             for (int round = 1; round <= settings.rounds; round++) {
-                for (Map.Entry<Transport, ServerProcess> e : servers.entrySet()) {
+                for (Map.Entry<ServerSetup, ServerProcess> e : servers.entrySet()) {
                     measure(scenario, e.getKey(), e.getValue(), round);
                 }
             }
             if (syscalls.enabled()) {
-                for (Map.Entry<Transport, ServerProcess> e : servers.entrySet()) {
+                for (Map.Entry<ServerSetup, ServerProcess> e : servers.entrySet()) {
                     countSyscalls(scenario, e.getKey(), e.getValue());
                 }
             }
         } finally {
-            for (Map.Entry<Transport, ServerProcess> e : servers.entrySet()) {
+            for (Map.Entry<ServerSetup, ServerProcess> e : servers.entrySet()) {
                 results.cell(scenario, e.getKey()).loopCounters = e.getValue().stop();
             }
         }
@@ -202,7 +203,7 @@ public final class TransportComparison {
      * Runs one round of one server. A round during which other processes used the CPUs is run again, after the
      * machine quietens, up to {@code -Dattempts} times; the last attempt counts whatever happens, with a note.
      */
-    private void measure(Scenario scenario, Transport transport, ServerProcess server, int round)
+    private void measure(Scenario scenario, ServerSetup transport, ServerProcess server, int round)
             throws IOException, InterruptedException {
         String tag = String.format(Locale.ROOT, "[%s] round %d/%d %-13s", scenario.id(), round, settings.rounds,
                 transport.id());
@@ -243,7 +244,7 @@ public final class TransportComparison {
      * One unmeasured run per server before the rounds: a fresh server JVM shares its core with its own JIT
      * compilers, and without this the first round would measure compilation more than the transport.
      */
-    private void warmUp(Scenario scenario, Transport transport, ServerProcess server) throws InterruptedException {
+    private void warmUp(Scenario scenario, ServerSetup transport, ServerProcess server) throws InterruptedException {
         try {
             load(scenario, server, settings.serverWarmup, 1, null,
                     logs.resolve(scenario.id() + "-" + transport.id() + "-warmup.log"));
@@ -255,7 +256,7 @@ public final class TransportComparison {
         }
     }
 
-    private void countSyscalls(Scenario scenario, Transport transport, ServerProcess server)
+    private void countSyscalls(Scenario scenario, ServerSetup transport, ServerProcess server)
             throws InterruptedException {
         String tag = String.format(Locale.ROOT, "[%s] syscalls %-13s", scenario.id(), transport.id());
         Results.Cell cell = results.cell(scenario, transport);
@@ -342,7 +343,7 @@ public final class TransportComparison {
         final double probeSeconds;
         final double serverWarmup;
         final List<Scenario> scenarios;
-        final List<Transport> transports;
+        final List<ServerSetup> transports;
         final String clientTransport;
         final Path out;
         final boolean pin;
@@ -367,7 +368,9 @@ public final class TransportComparison {
                         + " 1 <= probeSeconds <= 600, 0 <= serverWarmup <= 600");
             }
             scenarios = pick(System.getProperty("scenarios"), Scenario.ALL, Scenario::id);
-            transports = pick(System.getProperty("transports"), Arrays.asList(Transport.values()), Transport::id);
+            String transportNames = System.getProperty("transports");
+            transports = transportNames == null || transportNames.isBlank() ? ServerSetup.DEFAULT
+                    : pick(transportNames, ServerSetup.ALL, ServerSetup::id);
             clientTransport = Transport.of(System.getProperty("clientTransport", Transport.EPOLL.id())).id();
             out = Path.of(System.getProperty("out", "target/transport-comparison"));
             pin = Boolean.parseBoolean(System.getProperty("pin", "true"));

@@ -1,0 +1,32 @@
+package org.iouring4j.benchmarks;
+
+import org.iouring4j.examples.Transport;
+
+import java.util.List;
+
+/**
+ * One server of the {@link TransportComparison}, one row of its tables: an example server on a {@link Transport},
+ * and for an iouring4j mode the system properties that select it in the server's JVM, so that each mode is measured
+ * against the other transports in the same run.
+ *
+ * @param id         the name {@code -Dtransports} takes and the tables show
+ * @param properties system properties for the server's JVM ({@code -Dname=value})
+ */
+record ServerSetup(String id, Transport transport, List<String> properties) {
+    static final ServerSetup IOURING4J = plain(Transport.IOURING4J);
+    static final ServerSetup NIO = plain(Transport.NIO);
+    static final ServerSetup EPOLL = plain(Transport.EPOLL);
+    static final ServerSetup NETTY_IOURING = plain(Transport.NETTY_IOURING);
+    /** iouring4j with READV scatter reads on its stream channels instead of RECV. */
+    static final ServerSetup IOURING4J_READV = new ServerSetup("iouring4j-readv", Transport.IOURING4J,
+            List.of("-Diouring4j.streamReadMode=readv"));
+
+    /** Every setup, in the order the tables show them. */
+    static final List<ServerSetup> ALL = List.of(IOURING4J, IOURING4J_READV, NIO, EPOLL, NETTY_IOURING);
+    /** What runs unless {@code -Dtransports} says otherwise: the transports as they are by default. */
+    static final List<ServerSetup> DEFAULT = List.of(IOURING4J, NIO, EPOLL, NETTY_IOURING);
+
+    private static ServerSetup plain(Transport transport) {
+        return new ServerSetup(transport.id(), transport, List.of());
+    }
+}
