@@ -205,7 +205,7 @@ public final class TransportComparison {
      */
     private void measure(Scenario scenario, ServerSetup transport, ServerProcess server, int round)
             throws IOException, InterruptedException {
-        String tag = String.format(Locale.ROOT, "[%s] round %d/%d %-13s", scenario.id(), round, settings.rounds,
+        String tag = String.format(Locale.ROOT, "[%s] round %d/%d %-15s", scenario.id(), round, settings.rounds,
                 transport.id());
         Results.Cell cell = results.cell(scenario, transport);
         for (int attempt = 1; attempt <= settings.attempts; attempt++) {
@@ -258,7 +258,7 @@ public final class TransportComparison {
 
     private void countSyscalls(Scenario scenario, ServerSetup transport, ServerProcess server)
             throws InterruptedException {
-        String tag = String.format(Locale.ROOT, "[%s] syscalls %-13s", scenario.id(), transport.id());
+        String tag = String.format(Locale.ROOT, "[%s] syscalls %-15s", scenario.id(), transport.id());
         Results.Cell cell = results.cell(scenario, transport);
         // Echo probes need a moment for the client's own warmup (the server is warm from the rounds); wrk's
         // counting skips half a second at each end of its run by itself.
