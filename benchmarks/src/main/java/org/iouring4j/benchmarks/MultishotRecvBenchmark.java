@@ -4,9 +4,7 @@ import org.iouring4j.ring.BufferRing;
 import org.iouring4j.ring.CompletionHandler;
 import org.iouring4j.ring.CompletionQueue;
 import org.iouring4j.ring.Errno;
-import org.iouring4j.ring.FileDescriptors;
 import org.iouring4j.ring.IoUring;
-import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Ring;
@@ -26,7 +24,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -62,9 +59,9 @@ public class MultishotRecvBenchmark {
     private Ring ring;
     private SubmissionQueue sq;
     private CompletionQueue cq;
-    private int listener = -1;
-    private int writer = -1;
-    private int reader = -1;
+    private LoopbackConnection connection;
+    private int writer;
+    private int reader;
     private NativeMemory sendBuffer;
     private NativeMemory receiveBuffer;
     private NativeMemory pool;
@@ -111,13 +108,9 @@ public class MultishotRecvBenchmark {
         ring = Ring.open(RingConfig.builder().entries(8).build());
         sq = ring.submissionQueue();
         cq = ring.completionQueue();
-        listener = LinuxSocket.newStreamSocket(false);
-        LinuxSocket.bind(listener, new InetSocketAddress("127.0.0.1", 0), false);
-        LinuxSocket.listen(listener, 1);
-        writer = LinuxSocket.newStreamSocket(false);
-        LinuxSocket.connect(writer, LinuxSocket.localAddress(listener), false);
-        reader = LinuxSocket.accept(listener);
-        LinuxSocket.setIntOption(writer, LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_NODELAY, 1);
+        connection = LoopbackConnection.open();
+        writer = connection.writer;
+        reader = connection.reader;
         sendBuffer = NativeMemory.allocate(size);
         receiveBuffer = NativeMemory.allocate(size);
         pool = NativeMemory.allocate(BUFFERS * size);
@@ -144,9 +137,7 @@ public class MultishotRecvBenchmark {
             bufferRing.close();
         }
         ring.close();
-        FileDescriptors.close(reader);
-        FileDescriptors.close(writer);
-        FileDescriptors.close(listener);
+        connection.close();
         sendBuffer.close();
         receiveBuffer.close();
         pool.close();

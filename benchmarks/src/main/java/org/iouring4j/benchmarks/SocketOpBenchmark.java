@@ -1,9 +1,7 @@
 package org.iouring4j.benchmarks;
 
 import org.iouring4j.ring.CompletionQueue;
-import org.iouring4j.ring.FileDescriptors;
 import org.iouring4j.ring.Iovec;
-import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Ring;
@@ -23,7 +21,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,9 +52,9 @@ public class SocketOpBenchmark {
     private Ring ring;
     private SubmissionQueue sq;
     private CompletionQueue cq;
-    private int listener = -1;
-    private int writer = -1;
-    private int reader = -1;
+    private LoopbackConnection connection;
+    private int writer;
+    private int reader;
     private NativeMemory sendBuffer;
     private NativeMemory receiveBuffer;
     private NativeMemory iovecs;
@@ -74,13 +71,9 @@ public class SocketOpBenchmark {
         ring = Ring.open(RingConfig.builder().entries(8).build());
         sq = ring.submissionQueue();
         cq = ring.completionQueue();
-        listener = LinuxSocket.newStreamSocket(false);
-        LinuxSocket.bind(listener, new InetSocketAddress("127.0.0.1", 0), false);
-        LinuxSocket.listen(listener, 1);
-        writer = LinuxSocket.newStreamSocket(false);
-        LinuxSocket.connect(writer, LinuxSocket.localAddress(listener), false);
-        reader = LinuxSocket.accept(listener);
-        LinuxSocket.setIntOption(writer, LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_NODELAY, 1);
+        connection = LoopbackConnection.open();
+        writer = connection.writer;
+        reader = connection.reader;
         sendBuffer = NativeMemory.allocate(size);
         receiveBuffer = NativeMemory.allocate(size);
         iovecs = NativeMemory.allocate(2 * Iovec.SIZE);
@@ -91,9 +84,7 @@ public class SocketOpBenchmark {
     @TearDown(Level.Trial)
     public void close() throws NativeIoException {
         ring.close();
-        FileDescriptors.close(reader);
-        FileDescriptors.close(writer);
-        FileDescriptors.close(listener);
+        connection.close();
         sendBuffer.close();
         receiveBuffer.close();
         iovecs.close();
