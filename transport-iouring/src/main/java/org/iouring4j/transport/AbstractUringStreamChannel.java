@@ -208,9 +208,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         boolean readv = streamReadMode() == StreamReadMode.READV;
         int room = readBuffers.allocate(allocHandle, config(), readv);
         allocHandle.attemptedBytesRead(room);
-        long address = readBuffers.firstAddress();
         int dontWait = inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0;
-        long descriptorMsghdr = prepareDescriptorRead(address, room);
+        long descriptorMsghdr = prepareDescriptorRead(readBuffers, room);
         if (descriptorMsghdr != 0) {
             // Passed fds travel as control data beside the bytes: a RECVMSG whose msghdr the subclass keeps.
             ops.clear().opcode(Opcode.RECVMSG).fd(socketFd()).address(descriptorMsghdr).length(1)
@@ -226,7 +225,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
             ops.clear().opcode(Opcode.READV).fd(socketFd()).address(iovecs).length(readBuffers.count())
                     .opFlags(inReadLoop ? IoUring.RWF_NOWAIT : 0);
         } else {
-            ops.clear().opcode(Opcode.RECV).fd(socketFd()).address(address).length(room).opFlags(dontWait)
+            ops.clear().opcode(Opcode.RECV).fd(socketFd()).address(readBuffers.firstAddress()).length(room)
+                    .opFlags(dontWait)
                     .ioPrio(!inReadLoop && socketDrained && Uring.POLL_FIRST ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
         }
         if (submit() == -1) {
@@ -238,9 +238,9 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     /**
      * When reads deliver the fds a peer passes (SCM_RIGHTS) rather than bytes (a Unix socket in
      * {@code DomainSocketReadMode.FILE_DESCRIPTORS}): prepares the msghdr of such a read into {@code length} bytes
-     * at {@code address} and returns its address; 0 when the channel reads bytes.
+     * of {@code buffers}' first buffer and returns its address; 0 when the channel reads bytes.
      */
-    long prepareDescriptorRead(long address, int length) {
+    long prepareDescriptorRead(StreamReadBuffers buffers, int length) {
         return 0;
     }
 

@@ -102,12 +102,12 @@ public final class UringDomainSocketChannel extends AbstractUringStreamChannel i
     }
 
     @Override
-    long prepareDescriptorRead(long address, int length) {
+    long prepareDescriptorRead(StreamReadBuffers buffers, int length) {
         if (config.getReadMode() != DomainSocketReadMode.FILE_DESCRIPTORS) {
             return 0;
         }
         MessageSlots slots = messages();
-        slots.prepareReceive(READ_SLOT, address, length);
+        slots.prepareReceive(READ_SLOT, buffers.firstAddress(), length);
         return slots.msghdrAddress(READ_SLOT);
     }
 
