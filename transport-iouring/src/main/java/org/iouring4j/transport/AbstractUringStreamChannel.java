@@ -14,11 +14,9 @@ import io.netty.channel.socket.DuplexChannelConfig;
 import io.netty.util.internal.StringUtil;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.IoUring;
-import org.iouring4j.ring.Iovec;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.MessageSlots;
 import org.iouring4j.ring.NativeIoException;
-import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Opcode;
 
 import java.io.IOException;
@@ -31,8 +29,8 @@ import java.nio.channels.NotYetConnectedException;
  * <p>Reads are RECV SQEs into pooled direct buffers sized by the channel's {@link RecvByteBufAllocator}, or READV
  * scatter reads into several ({@link StreamReadMode}, {@link StreamReadBuffers}); with auto-read on, one read is
  * always in flight. Writes are WRITEV SQEs gathering the flushed buffers of the
- * {@link ChannelOutboundBuffer} (one write in flight, partial writes resumed), or a SEND when there is one buffer
- * to write; a {@link FileRegion} is copied through a direct buffer in chunks ({@link FileRegionWrite}).
+ * {@link ChannelOutboundBuffer}, or a SEND when there is one buffer to write, one write in flight
+ * ({@link StreamWrites}).
  *
  * <p>Why RECV and SEND for single buffers rather than a one-iovec READV/WRITEV: they go straight to
  * {@code sock_recvmsg}/{@code sock_sendmsg}, while the vectored ops copy the iovec in at prep and pass through
@@ -40,12 +38,6 @@ import java.nio.channels.NotYetConnectedException;
  * that was ~4% of the server's CPU in the 64-connection echo profile ({@code SocketOpBenchmark} isolates it).
  */
 abstract class AbstractUringStreamChannel extends AbstractUringChannel implements DuplexChannel {
-    /** Data tags telling this channel's writes apart: gathered buffers, or a chunk of a FileRegion. */
-    private static final int DATA_GATHER = 1;
-    private static final int DATA_FILE_CHUNK = 2;
-    /** Data tag of a write {@link #submitMessage} submitted: one message, done when it completes. */
-    static final int DATA_MESSAGE = 3;
-
     /** The buffers of the read in flight, if any: handed on or released with its completion. */
     private final StreamReadBuffers readBuffers = new StreamReadBuffers();
     /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
@@ -69,23 +61,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     /** Inside the pipeline callbacks of a read completion, where read() must not submit a second read. */
     private boolean processingRead;
 
-    private final GatheringWrite gatheringWrite = new GatheringWrite();
-    private final FileRegionWrite fileRegionWrite = new FileRegionWrite();
-    /**
-     * A write is in the kernel. Stays set until its written buffers are removed from the outbound buffer, so
-     * that a listener writing and flushing from inside that removal does not gather them a second time.
-     */
-    private boolean writeInFlight;
-    /** The op and data tag of the write in flight, for cancelling it. */
-    private int writeOpcode;
-    private int writeData;
-    /** The outbound buffer the in-flight write came from; Netty forgets it when the channel starts closing. */
-    private ChannelOutboundBuffer writeOutbound;
-    /**
-     * The peer's end of input arrived while a write was in the kernel: close once that write completes, so a
-     * reset it runs into is reported as the reset it is, not as a clean close.
-     */
-    private boolean closeWhenWriteDone;
+    /** The write side: one write in the kernel at a time. */
+    private final StreamWrites writes = new StreamWrites(this);
 
     private volatile boolean inputShutdown;
     private volatile boolean outputShutdown;
@@ -107,20 +84,18 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     @Override
     protected void doClose() throws Exception {
-        if (writeInFlight) {
-            gatheringWrite.retainUntilCompleted(); // Netty releases the flushed buffers right after this
-        }
+        writes.keepBuffersOfWriteInFlight(); // Netty releases the flushed buffers right after this
         super.doClose();
     }
 
     @Override
     boolean isWriteInFlight() {
-        return writeInFlight;
+        return writes.isInFlight();
     }
 
     @Override
     void cancelWriteInFlight() {
-        cancel(writeOpcode, writeData);
+        writes.cancel();
     }
 
     /** A connected socket watches for the peer's end of input, as an accepted one does. */
@@ -321,8 +296,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
             return;
         }
         if (!config().isAllowHalfClosure()) {
-            if (writeInFlight) {
-                closeWhenWriteDone = true; // the write's result decides: ECONNRESET fails it, else a clean close
+            if (writes.isInFlight()) {
+                writes.closeWhenDone(); // the write's result decides: ECONNRESET fails it, else a clean close
             } else {
                 unsafe().close(unsafe().voidPromise());
             }
@@ -354,128 +329,12 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        if (writeInFlight || !isRegisteredWithHandler()) {
-            return; // the in-flight write's completion continues with the rest
-        }
-        writeOutbound = in;
-        for (;;) {
-            Object msg = in.current();
-            if (msg == null) {
-                return;
-            }
-            if (msg instanceof ByteBuf) {
-                if (submitGatheringWrite(in)) {
-                    return;
-                }
-            } else if (msg instanceof FileRegion) {
-                if (fileRegionWrite.next(in, (FileRegion) msg, alloc()) && submitFileChunk()) {
-                    return;
-                }
-            } else if (submitMessage(msg)) {
-                return;
-            } else {
-                in.remove(new UnsupportedOperationException(
-                        "unsupported message type: " + StringUtil.simpleClassName(msg)));
-            }
-        }
+        writes.write(in);
     }
 
-    /** @return true if a write was submitted; false if only empty buffers were found (and removed) */
-    private boolean submitGatheringWrite(ChannelOutboundBuffer in) throws Exception {
-        long bytes = gatheringWrite.gather(in, Iovec.MAX_RW_COUNT);
-        if (bytes == 0) {
-            gatheringWrite.completed();
-            in.removeBytes(0);
-            return false;
-        }
-        if (gatheringWrite.isSingleBuffer()) {
-            // One contiguous buffer: no iovec needed, and a ByteBuf's readable bytes always fit SEND's length.
-            ops.clear().opcode(Opcode.SEND).fd(socketFd()).address(gatheringWrite.singleBufferAddress())
-                    .length((int) bytes).opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_GATHER);
-        } else {
-            int iovecs = handler().reserveScratch(gatheringWrite.iovecBytes());
-            if (iovecs < 0) {
-                gatheringWrite.completed();
-                throw new NativeIoException("WRITEV (no scratch memory for its iovecs)", -Errno.ENOMEM);
-            }
-            NativeMemory scratch = handler().scratchMemory();
-            int count = gatheringWrite.writeIovecs(scratch, iovecs);
-            ops.clear().opcode(Opcode.WRITEV).fd(socketFd()).address(scratch.address() + iovecs).length(count)
-                    .data(DATA_GATHER);
-        }
-        if (!submitWrite()) {
-            gatheringWrite.completed();
-            throw new ClosedChannelException();
-        }
-        return true;
-    }
-
-    /** Submits the chunk {@link #fileRegionWrite} holds; false (and the chunk released) if the channel is gone. */
-    private boolean submitFileChunk() throws ClosedChannelException {
-        ByteBuf chunk = fileRegionWrite.chunk();
-        ops.clear().opcode(Opcode.SEND).fd(socketFd()).address(BufferAddress.of(chunk, chunk.readerIndex()))
-                .length(chunk.readableBytes()).opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_FILE_CHUNK);
-        if (!submitWrite()) {
-            fileRegionWrite.release();
-            throw new ClosedChannelException();
-        }
-        return true;
-    }
-
-    /** Submits the write {@link #ops} describes and remembers it as the one write in flight. */
+    /** Submits the write {@link #ops} describes (a {@link #submitMessage}) as the one write in flight. */
     final boolean submitWrite() {
-        if (submit() == -1) {
-            return false;
-        }
-        writeInFlight = true;
-        writeOpcode = ops.opcode();
-        writeData = ops.data();
-        return true;
-    }
-
-    private void writeCompleted(int opcode, int res, int data) {
-        if (data == DATA_GATHER) {
-            gatheringWrite.completed();
-        }
-        ChannelOutboundBuffer in = writeOutbound;
-        StreamUnsafe unsafe = (StreamUnsafe) unsafe();
-        // A parked close applies what the write did first (its promise tells the truth), then runs itself.
-        boolean closePending = isClosePending();
-        boolean outputGone = unsafe.outboundBuffer() == null && !closePending; // closed or shut down
-        if (!isOpen() || res < 0 || outputGone) {
-            writeInFlight = false;
-            fileRegionWrite.release();
-            if (closePending) {
-                return; // Netty fails what was not written
-            }
-            if (res < 0 && res != -Errno.ECANCELED && !outputGone && isOpen()) {
-                unsafe.writeFailed(new NativeIoException(Opcode.name(opcode), res));
-            } else if (closeWhenWriteDone && isOpen()) {
-                unsafe.close(unsafe.voidPromise());
-            }
-            return;
-        }
-        if (data == DATA_GATHER) {
-            in.removeBytes(res);
-        } else if (data == DATA_MESSAGE) {
-            in.remove();
-        } else if (fileRegionWrite.written(in, res) && !closePending) {
-            try {
-                submitFileChunk(); // the socket took part of the chunk: send the rest first
-            } catch (ClosedChannelException e) {
-                writeInFlight = false;
-                unsafe.writeFailed(e);
-            }
-            return;
-        }
-        writeInFlight = false;
-        if (closePending) {
-            fileRegionWrite.release();
-        } else if (closeWhenWriteDone) {
-            unsafe.close(unsafe.voidPromise());
-        } else {
-            unsafe.writeMore();
-        }
+        return writes.submit();
     }
 
     // ---- shutdown ----
@@ -493,9 +352,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     @Override
     protected void doShutdownOutput() throws Exception {
         checkConnected();
-        if (writeInFlight) {
-            gatheringWrite.retainUntilCompleted(); // Netty fails and releases the flushed buffers next
-        }
+        writes.keepBuffersOfWriteInFlight(); // Netty fails and releases the flushed buffers next
         LinuxSocket.shutdown(socketFd(), LinuxSocket.SHUT_WR);
         outputShutdown = true;
     }
@@ -578,7 +435,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
                 case Opcode.SEND:
                 case Opcode.WRITEV:
                 case Opcode.SENDMSG:
-                    writeCompleted(event.opcode(), event.res(), event.data());
+                    writes.completed(event.opcode(), event.res(), event.data());
                     break;
                 case Opcode.POLL_ADD:
                     rdHupCompleted(event.res());

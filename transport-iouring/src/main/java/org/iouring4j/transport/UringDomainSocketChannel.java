@@ -133,7 +133,7 @@ public final class UringDomainSocketChannel extends AbstractUringStreamChannel i
         slots.putControlInts(WRITE_SLOT, LinuxSocket.SOL_SOCKET, MessageSlots.SCM_RIGHTS,
                 ((FileDescriptor) msg).intValue());
         ops.clear().opcode(Opcode.SENDMSG).fd(socketFd()).address(slots.msghdrAddress(WRITE_SLOT)).length(1)
-                .opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_MESSAGE);
+                .opFlags(LinuxSocket.MSG_NOSIGNAL).data(StreamWrites.DATA_MESSAGE);
         if (!submitWrite()) {
             throw new ClosedChannelException();
         }
