@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
  *     older kernel refuses the op with EINVAL;</li>
  * <li>{@code IORING_RECVSEND_POLL_FIRST} (5.19): a kernel that knows RECV's ioprio flags takes it and refuses an
  *     unknown flag with EINVAL, where an older one ignores the field;</li>
- * <li>{@code IORING_CQE_F_SOCK_NONEMPTY} (5.19): set on a TCP RECV that left data in the socket.</li>
+ * <li>{@code IORING_CQE_F_SOCK_NONEMPTY} (5.19): set on a TCP RECV that left data in the socket;</li>
+ * <li>multishot RECV into a provided-buffer ring (ring registration 5.19, multishot RECV 6.0): a RECV with
+ *     {@code IORING_RECV_MULTISHOT} picks a ring buffer and completes with {@code IORING_CQE_F_MORE} and
+ *     {@code IORING_CQE_F_BUFFER} set, where an older kernel refuses the registration or the flag.</li>
  * </ul>
  *
  * <p>Trying is exact where inferring from an opcode of the same release is not (a kernel with io_uring
@@ -42,6 +45,7 @@ public final class KernelFeatures {
     private final boolean multishotAccept;
     private final boolean recvSendPollFirst;
     private final boolean sockNonEmpty;
+    private final boolean multishotRecv;
 
     private KernelFeatures(int setupFlags, boolean registeredRingFd, boolean cancelAny, SocketFindings socket) {
         this.setupFlags = setupFlags;
@@ -50,6 +54,7 @@ public final class KernelFeatures {
         this.multishotAccept = socket.multishotAccept;
         this.recvSendPollFirst = socket.recvSendPollFirst;
         this.sockNonEmpty = socket.sockNonEmpty;
+        this.multishotRecv = socket.multishotRecv;
     }
 
     /**
@@ -97,11 +102,19 @@ public final class KernelFeatures {
         return sockNonEmpty;
     }
 
+    /**
+     * Whether a RECV with {@code IORING_RECV_MULTISHOT} stays armed and receives into buffers of a provided-buffer
+     * ring ({@link RingRegistrar#registerBufferRing}).
+     */
+    public boolean multishotRecv() {
+        return multishotRecv;
+    }
+
     @Override
     public String toString() {
         return "KernelFeatures[setupFlags=0x" + Integer.toHexString(setupFlags) + ", registeredRingFd="
                 + registeredRingFd + ", cancelAny=" + cancelAny + ", multishotAccept=" + multishotAccept + ", recvSendPollFirst="
-                + recvSendPollFirst + ", sockNonEmpty=" + sockNonEmpty + "]";
+                + recvSendPollFirst + ", sockNonEmpty=" + sockNonEmpty + ", multishotRecv=" + multishotRecv + "]";
     }
 
     private static final class Holder {
@@ -165,6 +178,7 @@ public final class KernelFeatures {
         boolean multishotAccept;
         boolean recvSendPollFirst;
         boolean sockNonEmpty;
+        boolean multishotRecv;
         /** The last CQE reaped, reused by every step (one probe, one thread). */
         private int res;
         private int flags;
@@ -185,6 +199,7 @@ public final class KernelFeatures {
                     server = LinuxSocket.accept(listener);
                 }
                 findings.probeReceive(ring, client, server);
+                findings.probeMultishotRecv(ring, client, server);
             } catch (NativeIoException | RuntimeException e) {
                 // What was learnt stands; the rest stays "absent" and its fallback is used.
             } finally {
@@ -222,6 +237,26 @@ public final class KernelFeatures {
                 sq.add(Opcode.RECV, 0, IoUring.IORING_RECVSEND_POLL_FIRST, server, 0, buffer.address(), 1, 0, 0);
                 reapOne(ring);
                 recvSendPollFirst = validatesFlags && res == 1;
+            }
+        }
+
+        /** A multishot RECV into a one-buffer ring: armed (F_MORE) and into that buffer (F_BUFFER). */
+        private void probeMultishotRecv(Ring ring, int client, int server) throws NativeIoException {
+            int groupId = 1;
+            try (NativeMemory buffer = NativeMemory.allocate(8);
+                 BufferRing buffers = ring.registrar().registerBufferRing(groupId, 1)) {
+                buffers.add(buffer.address(), 8, 0);
+                buffers.publish();
+                ring.submissionQueue().addRecvMultishot(server, groupId, 0, 0);
+                if (FileDescriptors.write(client, buffer.address(), 1) != 1) {
+                    return;
+                }
+                reapOne(ring);
+                multishotRecv = res > 0 && (flags & IoUring.IORING_CQE_F_MORE) != 0
+                        && (flags & IoUring.IORING_CQE_F_BUFFER) != 0;
+                // Still armed (its ring is now empty): closing the probe's ring ends it.
+            } catch (NativeIoException e) {
+                // EINVAL from the registration: no provided-buffer rings, so no such receive either.
             }
         }
 

@@ -26,6 +26,7 @@ class KernelFeaturesTest {
         assertTrue(features.multishotAccept(), features.toString());
         assertTrue(features.recvSendPollFirst(), features.toString());
         assertTrue(features.sockNonEmpty(), features.toString());
+        assertTrue(features.multishotRecv(), features.toString());
         assertSame(features, KernelFeatures.system(), "probed once");
     }
 

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
@@ -38,6 +39,9 @@ import java.nio.channels.NotYetConnectedException;
  * that was ~4% of the server's CPU in the 64-connection echo profile ({@code SocketOpBenchmark} isolates it).
  */
 abstract class AbstractUringStreamChannel extends AbstractUringChannel implements DuplexChannel {
+    /** Data tag of a receive into the loop's provided buffers ({@link StreamReadMode#MULTISHOT}). */
+    private static final int DATA_PROVIDED = 1;
+
     /** The buffers of the read in flight, if any: handed on or released with its completion. */
     private final StreamReadBuffers readBuffers = new StreamReadBuffers();
     /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
@@ -60,6 +64,12 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     private boolean inputEnded;
     /** Inside the pipeline callbacks of a read completion, where read() must not submit a second read. */
     private boolean processingRead;
+    /** A multishot receive into the loop's provided buffers is in the kernel. */
+    private boolean providedReadArmed;
+    /** Auto-read went off and the multishot receive was cancelled: its last completion may start a single read. */
+    private boolean providedReadCancelled;
+    /** Provided-buffer receives delivered since the last {@code channelReadComplete}. */
+    private int providedReadsInBatch;
 
     /** The write side: one write in the kernel at a time. */
     private final StreamWrites writes = new StreamWrites(this);
@@ -152,24 +162,42 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
 
     /** Starts a read unless one is in the kernel or a read completion is being handled (which starts the next). */
     private void startReadIfIdle() {
-        if (readBuffers.isEmpty() && !processingRead) {
+        if (readBuffers.isEmpty() && !providedReadArmed && !processingRead) {
             startRead();
         }
     }
 
-    /** Called when auto-read is switched off: an in-flight read still delivers what it gets, then reading stops. */
+    /**
+     * Called when auto-read is switched off: an in-flight read still delivers what it gets, then reading stops. A
+     * multishot receive is cancelled; what it received before the cancel took effect is still delivered.
+     */
     final void clearReadPending() {
         if (!isRegistered() || eventLoop().inEventLoop()) {
-            readRequested = false;
+            autoReadCleared();
         } else {
-            eventLoop().execute(() -> readRequested = false);
+            eventLoop().execute(this::autoReadCleared);
+        }
+    }
+
+    private void autoReadCleared() {
+        readRequested = false;
+        if (providedReadArmed && !providedReadCancelled && !config().isAutoRead()) {
+            providedReadCancelled = true;
+            cancel(Opcode.RECV, DATA_PROVIDED);
         }
     }
 
     @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
     private void startRead() {
-        if (inputShutdown || inputEnded || !isActive() || !isRegisteredWithHandler()) {
+        if (inputShutdown || inputEnded || providedReadArmed || !isActive() || !isRegisteredWithHandler()) {
             return;
+        }
+        if (streamReadMode() == StreamReadMode.MULTISHOT && Uring.BUFFER_RING && config().isAutoRead() && !inReadLoop) {
+            ProvidedBuffers provided = handler().providedBuffers();
+            if (provided != null && provided.hasBuffers()) {
+                startProvidedRead();
+                return;
+            }
         }
         // A read loop (Netty's unit ended by channelReadComplete) starts with a RECV that waits for data. While
         // the allocator's handle asks to go on (a full buffer: maybe more data), further RECVs carry
@@ -208,6 +236,111 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
             readBuffers.release();
             inReadLoop = false;
         }
+    }
+
+    /**
+     * Arms a multishot receive into the loop's provided buffers, while auto-read is on: it stays armed across reads
+     * (no SQE per read), and the kernel picks a buffer only when data arrives, so an idle connection holds none.
+     * With auto-read off, {@code read()}s are RECVs into the allocator's buffers, as in {@link StreamReadMode#RECV}:
+     * one read per {@code read()}, sized as the channel's {@link RecvByteBufAllocator} says.
+     */
+    private void startProvidedRead() {
+        ops.clear().opcode(Opcode.RECV).fd(socketFd()).sqeFlags(IoUring.IOSQE_BUFFER_SELECT)
+                .bufIndex(ProvidedBuffers.GROUP_ID).ioPrio(IoUring.IORING_RECV_MULTISHOT).data(DATA_PROVIDED);
+        providedReadArmed = submit() != -1;
+        providedReadCancelled = false;
+    }
+
+    /**
+     * A provided-buffer receive completed: its buffer (taken out of the loop's ring) goes down the pipeline.
+     * {@code channelReadComplete} ends a batch when the socket is drained (the kernel says so), after the allocator's
+     * messages per read, or when the receive ends. The receive ends without {@code IORING_CQE_F_MORE}: at end of
+     * input, on an error, cancelled, or when the ring ran dry (ENOBUFS; re-armed, nothing is lost: the data waits in
+     * the socket).
+     */
+    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
+    private void providedReadCompleted(UringIoEvent event) {
+        ByteBuf buf = event.takeProvidedBuffer();
+        int res = event.res();
+        boolean more = event.hasMore();
+        if (!more) {
+            providedReadArmed = false;
+        }
+        boolean cancelled = res == -Errno.ECANCELED;
+        if (!isOpen() || cancelled) {
+            if (buf != null) {
+                buf.release();
+            }
+            if (isOpen() && !more && providedReadCancelled) {
+                endProvidedReadBatch(); // auto-read went off: what was read so far is complete
+                providedReadCancelled = false;
+                if (readRequested || config().isAutoRead()) {
+                    startRead();
+                }
+            }
+            return; // otherwise closed, or moving to another loop (whose registration resumes reading)
+        }
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        processingRead = true;
+        try {
+            if (res > 0) {
+                if (providedReadsInBatch++ == 0) {
+                    allocHandle.reset(config());
+                }
+                allocHandle.attemptedBytesRead(buf.capacity());
+                allocHandle.lastBytesRead(res);
+                allocHandle.incMessagesRead(1);
+                readRequested = false;
+                pipeline().fireChannelRead(buf);
+                boolean dataQueued = Uring.SOCK_NONEMPTY ? (event.flags() & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0
+                        : res == buf.capacity();
+                if (!dataQueued || !more || providedReadsInBatch >= maxMessagesPerRead()) {
+                    endProvidedReadBatch();
+                }
+            } else {
+                if (buf != null) {
+                    buf.release();
+                }
+                if (res == -Errno.ENOBUFS) {
+                    handler().providedBuffers().exhausted();
+                    endProvidedReadBatch();
+                } else {
+                    if (providedReadsInBatch == 0) {
+                        allocHandle.reset(config());
+                    }
+                    allocHandle.lastBytesRead(-1);
+                    providedReadsInBatch = 1; // end of input completes a read, even an empty one (as NIO's does)
+                    endProvidedReadBatch();
+                    inputEnded = true;
+                    if (res < 0) {
+                        pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(Opcode.RECV), res));
+                    }
+                    shutdownInputAfterEof();
+                }
+            }
+        } finally {
+            processingRead = false;
+        }
+        if (!more && isOpen() && (readRequested || rdHupReceived || config().isAutoRead())) {
+            startRead();
+        }
+    }
+
+    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
+    private void endProvidedReadBatch() {
+        if (providedReadsInBatch == 0) {
+            return;
+        }
+        providedReadsInBatch = 0;
+        unsafe().recvBufAllocHandle().readComplete();
+        pipeline().fireChannelReadComplete();
+    }
+
+    /** The messages per read the channel's allocator allows, bounding one {@code channelReadComplete} batch. */
+    private int maxMessagesPerRead() {
+        RecvByteBufAllocator allocator = config().getRecvByteBufAllocator();
+        return allocator instanceof MaxMessagesRecvByteBufAllocator
+                ? ((MaxMessagesRecvByteBufAllocator) allocator).maxMessagesPerRead() : 16;
     }
 
     /**
@@ -428,6 +561,12 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         void completed(UringIoEvent event) {
             switch (event.opcode()) {
                 case Opcode.RECV:
+                    if (event.data() == DATA_PROVIDED) {
+                        providedReadCompleted(event);
+                    } else {
+                        readCompleted(event.opcode(), event.res(), event.flags());
+                    }
+                    break;
                 case Opcode.RECVMSG:
                 case Opcode.READV:
                     readCompleted(event.opcode(), event.res(), event.flags());

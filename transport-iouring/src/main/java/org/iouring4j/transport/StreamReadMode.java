@@ -5,8 +5,8 @@ import java.util.Locale;
 
 /**
  * The op a stream channel's (TCP or Unix) reads become: {@link UringChannelOption#STREAM_READ_MODE}. The default
- * is {@link #RECV}, or what the system property {@code iouring4j.streamReadMode} names ({@code recv} or
- * {@code readv}).
+ * is {@link #RECV}, or what the system property {@code iouring4j.streamReadMode} names ({@code recv},
+ * {@code readv} or {@code multishot}).
  */
 public enum StreamReadMode {
     /**
@@ -20,7 +20,17 @@ public enum StreamReadMode {
      * channel's {@code RecvByteBufAllocator} guesses, so a large stream comes in with fewer ops. Each filled buffer
      * is one {@code channelRead}.
      */
-    READV;
+    READV,
+    /**
+     * One multishot RECV per connection, armed while auto-read is on, into buffers of the event loop's
+     * provided-buffer ring ({@link UringIoHandlerConfig#bufferRingEntries()} of
+     * {@link UringIoHandlerConfig#bufferRingBufferSize()} bytes): no SQE per read, and a connection waiting for data
+     * holds no buffer. A receive fills up to one ring buffer, whatever the channel's {@code RecvByteBufAllocator}
+     * guesses (as with Netty's buffer rings). With auto-read off, reads are {@link #RECV}s. Where the kernel
+     * lacks it (Linux 6.0) or {@code -Diouring4j.bufferRing=false}, and for reads of passed fds, reads are
+     * {@link #RECV}.
+     */
+    MULTISHOT;
 
     /** The system property naming the default mode. */
     static final String PROPERTY = "iouring4j.streamReadMode";

@@ -57,7 +57,8 @@ public final class UringChannelOption {
 
     /**
      * The op a stream channel's (TCP or Unix) reads become: {@link StreamReadMode#RECV} (the default, or what the
-     * system property {@code iouring4j.streamReadMode} names) or {@link StreamReadMode#READV} scatter reads.
+     * system property {@code iouring4j.streamReadMode} names), {@link StreamReadMode#READV} scatter reads, or
+     * {@link StreamReadMode#MULTISHOT} receives into the loop's provided-buffer ring.
      */
     public static final ChannelOption<StreamReadMode> STREAM_READ_MODE = option("STREAM_READ_MODE");
 

@@ -1,5 +1,6 @@
 package org.iouring4j.transport;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.IoEvent;
 import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.NativeIoException;
@@ -11,28 +12,51 @@ import org.iouring4j.ring.Opcode;
  *
  * <p>The event loop reuses one instance for every completion it dispatches (no allocation per I/O): read the
  * fields during {@code handle(...)} and do not keep the reference.
+ *
+ * <p>A receive into the loop's provided buffers carries the buffer it filled: the handle takes it
+ * ({@link #takeProvidedBuffer()}); one left untaken is released by the loop after the dispatch.
  */
 public final class UringIoEvent implements IoEvent {
     private int res;
     private int flags;
     private int opcode;
     private int data;
+    private ByteBuf providedBuffer;
 
     UringIoEvent() {
     }
 
-    void set(int res, int flags, int opcode, int data) {
+    void set(int res, int flags, int opcode, int data, ByteBuf providedBuffer) {
         this.res = res;
         this.flags = flags;
         this.opcode = opcode;
         this.data = data;
+        this.providedBuffer = providedBuffer;
     }
 
-    /** A copy that outlives the dispatch, for a completion acted on later (a channel moving between loops). */
+    /**
+     * A copy that outlives the dispatch, for a completion acted on later (a channel moving between loops). The
+     * provided buffer, if any, moves to the copy.
+     */
     UringIoEvent copy() {
         UringIoEvent copy = new UringIoEvent();
-        copy.set(res, flags, opcode, data);
+        copy.set(res, flags, opcode, data, takeProvidedBuffer());
         return copy;
+    }
+
+    /** The provided buffer this receive filled ({@code res} bytes), now the caller's; null if none. */
+    ByteBuf takeProvidedBuffer() {
+        ByteBuf buf = providedBuffer;
+        providedBuffer = null;
+        return buf;
+    }
+
+    /** After the dispatch: releases a provided buffer nobody took (a completion for a handle already gone). */
+    void releaseUntakenBuffer() {
+        ByteBuf buf = takeProvidedBuffer();
+        if (buf != null) {
+            buf.release();
+        }
     }
 
     /** The op's result: a byte count, fd or 0 on success, {@code -errno} on failure. */

@@ -1,5 +1,6 @@
 package org.iouring4j.transport;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -75,8 +76,11 @@ public final class UringIoHandler implements IoHandler {
     private final ThrottledWarning wakeupReadFailure = new ThrottledWarning(logger,
             "The wakeup eventfd READ failed", WARNING_INTERVAL_NANOS);
     /** Work handles asked to do once the current batch of completions is dispatched (see {@link #afterDispatch}). */
-    private Runnable[] afterDispatch = new Runnable[8];
-    private int afterDispatchCount;
+    private final BatchEndTasks batchEndTasks = new BatchEndTasks(logger);
+    /** The loop's provided-buffer ring, set up when the first channel asks for it; null before. */
+    private ProvidedBuffers providedBuffers;
+    /** Setting the ring up failed: channels read into their own buffers instead (tried once per loop). */
+    private boolean providedBuffersRefused;
     private boolean eventFdReadArmed;
 
     /** Registrations by id; id 0 is the handler's own. Ids are recycled only once a registration is released. */
@@ -214,35 +218,33 @@ public final class UringIoHandler implements IoHandler {
         }
         resetScratchIfConsumed();
         int handled = drainCompletions(config.maxCompletionsPerRun());
-        runAfterDispatch();
+        batchEndTasks.runAll();
         return handled;
     }
 
     /**
-     * Runs {@code task} once the completions of the current batch have all been dispatched, before tasks and the
-     * next enter: for a handle that acts once per batch rather than once per completion (a server channel ends its
-     * read loop with one {@code channelReadComplete} however many connections the batch accepted). Loop thread
-     * only; the caller asks at most once per batch (no allocation: keep the task in a field).
+     * Runs {@code task} once the completions of the current batch have all been dispatched ({@link BatchEndTasks}).
+     * Loop thread only.
      */
     void afterDispatch(Runnable task) {
-        if (afterDispatchCount == afterDispatch.length) {
-            afterDispatch = Arrays.copyOf(afterDispatch, afterDispatchCount * 2);
-        }
-        afterDispatch[afterDispatchCount++] = task;
+        batchEndTasks.add(task);
     }
 
-    private void runAfterDispatch() {
-        // A task asking again while these run is run in this same pass (the bound is re-read).
-        for (int i = 0; i < afterDispatchCount; i++) {
-            Runnable task = afterDispatch[i];
-            afterDispatch[i] = null;
+    /**
+     * The loop's provided-buffer ring, set up on the first call (sized by the config); null when the kernel refused
+     * it, in which case the caller reads into buffers of its own. Loop thread only.
+     */
+    ProvidedBuffers providedBuffers() {
+        if (providedBuffers == null && !providedBuffersRefused && !destroying) {
             try {
-                task.run();
-            } catch (Throwable t) {
-                logger.warn("{} failed after a batch of completions", task, t);
+                providedBuffers = ProvidedBuffers.open(ring, config.bufferRingEntries(),
+                        config.bufferRingBufferSize(), ByteBufAllocator.DEFAULT);
+            } catch (NativeIoException | RuntimeException e) {
+                providedBuffersRefused = true;
+                logger.warn("Could not set up a provided-buffer ring; MULTISHOT reads fall back to RECV", e);
             }
         }
-        afterDispatchCount = 0;
+        return providedBuffers;
     }
 
     private void resetScratchIfConsumed() {
@@ -318,20 +320,23 @@ public final class UringIoHandler implements IoHandler {
             return;
         }
         UringIoRegistration registration = id > 0 && id < registrations.length ? registrations[id] : null;
+        // A receive's provided buffer is taken out of the ring whoever gets it, so that its slot is refilled.
+        event.set(res, flags, opcode, data, providedBuffers == null ? null : providedBuffers.take(flags, res));
         if (registration == null) {
             logger.warn("Completion for unknown registration {}: {} res={}", id, Opcode.name(opcode), res);
+            event.releaseUntakenBuffer();
             return;
         }
         if ((flags & IoUring.IORING_CQE_F_MORE) == 0) {
             registration.outstanding--;
             outstanding--;
         }
-        event.set(res, flags, opcode, data);
         try {
             registration.handle.handle(registration, event);
         } catch (Throwable t) {
             logger.warn("{} failed to handle {}", registration.handle, event, t);
         }
+        event.releaseUntakenBuffer();
         if (!registration.isValid() && registration.outstanding == 0) {
             release(registration);
         }
@@ -496,6 +501,9 @@ public final class UringIoHandler implements IoHandler {
             scratch.close();
             syscallMemory.get().close();
             ring.close();
+            if (providedBuffers != null) {
+                providedBuffers.close(); // after the ring: no receive can pick a buffer any more
+            }
             CURRENT.remove();
         }
     }

@@ -44,7 +44,9 @@ public final class UringIoHandlerConfig {
         SINGLE_ISSUER("singleIssuer"),
         DEFER_TASKRUN("deferTaskrun"),
         MAX_COMPLETIONS_PER_RUN("maxCompletionsPerRun", 1, Integer.MAX_VALUE,
-                "1 or more (with 0 the loop would never reap a completion)");
+                "1 or more (with 0 the loop would never reap a completion)"),
+        BUFFER_RING_ENTRIES("bufferRingEntries", 1, 32768, "a power of two from 1 to 32768 (the kernel's limit)"),
+        BUFFER_RING_BUFFER_SIZE("bufferRingBufferSize", 1, 1 << 24, "1 to 16777216 bytes");
 
         final String key;
         final String property;
@@ -84,6 +86,8 @@ public final class UringIoHandlerConfig {
     private boolean singleIssuer;
     private boolean deferTaskrun;
     private int maxCompletionsPerRun;
+    private int bufferRingEntries;
+    private int bufferRingBufferSize;
 
     /**
      * A config holding the defaults, each overridden by its system property when set. Properties are not
@@ -98,6 +102,8 @@ public final class UringIoHandlerConfig {
         singleIssuer = booleanProperty(Setting.SINGLE_ISSUER, true);
         deferTaskrun = booleanProperty(Setting.DEFER_TASKRUN, true);
         maxCompletionsPerRun = intProperty(Setting.MAX_COMPLETIONS_PER_RUN, 4096);
+        bufferRingEntries = intProperty(Setting.BUFFER_RING_ENTRIES, 128);
+        bufferRingBufferSize = intProperty(Setting.BUFFER_RING_BUFFER_SIZE, 16384);
     }
 
     private UringIoHandlerConfig(UringIoHandlerConfig from) {
@@ -112,6 +118,8 @@ public final class UringIoHandlerConfig {
         singleIssuer = from.singleIssuer;
         deferTaskrun = from.deferTaskrun;
         maxCompletionsPerRun = from.maxCompletionsPerRun;
+        bufferRingEntries = from.bufferRingEntries;
+        bufferRingBufferSize = from.bufferRingBufferSize;
     }
 
     /** SQ entries ({@code iouring4j.ringSize}, default 4096; the kernel rounds up to a power of two). */
@@ -255,6 +263,46 @@ public final class UringIoHandlerConfig {
     }
 
     /**
+     * Buffers in the loop's provided-buffer ring ({@code iouring4j.bufferRingEntries}, default 128), which the
+     * stream channels in {@link StreamReadMode#MULTISHOT} receive into. The ring is set up when the first such
+     * channel reads; until then the loop holds none of this memory.
+     */
+    public int bufferRingEntries() {
+        return bufferRingEntries;
+    }
+
+    /**
+     * Sets the buffers in the loop's provided-buffer ring.
+     *
+     * @param entries a power of two from 1 to 32768
+     * @throws IllegalArgumentException otherwise
+     */
+    public UringIoHandlerConfig bufferRingEntries(int entries) {
+        this.bufferRingEntries = set(Setting.BUFFER_RING_ENTRIES, entries);
+        powerOfTwo(Setting.BUFFER_RING_ENTRIES, entries, "bufferRingEntries=" + entries);
+        return this;
+    }
+
+    /**
+     * Size of each buffer of the loop's provided-buffer ring ({@code iouring4j.bufferRingBufferSize}, default 16384
+     * bytes): the most one receive of a {@link StreamReadMode#MULTISHOT} channel delivers.
+     */
+    public int bufferRingBufferSize() {
+        return bufferRingBufferSize;
+    }
+
+    /**
+     * Sets the size of each buffer of the loop's provided-buffer ring.
+     *
+     * @param bytes 1 to 16 MiB
+     * @throws IllegalArgumentException otherwise
+     */
+    public UringIoHandlerConfig bufferRingBufferSize(int bytes) {
+        this.bufferRingBufferSize = set(Setting.BUFFER_RING_BUFFER_SIZE, bytes);
+        return this;
+    }
+
+    /**
      * Refuses a config that cannot work: a malformed or out-of-range system property, or a combination the kernel
      * rejects or that would be silently ignored. Setter values were checked alone already; they are checked again
      * here only in combination.
@@ -275,6 +323,11 @@ public final class UringIoHandlerConfig {
         inRange(Setting.SQ_THREAD_CPU, sqThreadCpu, source(Setting.SQ_THREAD_CPU, sqThreadCpu));
         inRange(Setting.MAX_COMPLETIONS_PER_RUN, maxCompletionsPerRun,
                 source(Setting.MAX_COMPLETIONS_PER_RUN, maxCompletionsPerRun));
+        String entriesSource = source(Setting.BUFFER_RING_ENTRIES, bufferRingEntries);
+        inRange(Setting.BUFFER_RING_ENTRIES, bufferRingEntries, entriesSource);
+        powerOfTwo(Setting.BUFFER_RING_ENTRIES, bufferRingEntries, entriesSource);
+        inRange(Setting.BUFFER_RING_BUFFER_SIZE, bufferRingBufferSize,
+                source(Setting.BUFFER_RING_BUFFER_SIZE, bufferRingBufferSize));
         if (cqSize != 0 && cqSize < ringSize) {
             throw new IllegalArgumentException(source(Setting.CQ_SIZE, cqSize) + " is smaller than "
                     + source(Setting.RING_SIZE, ringSize) + ": io_uring_setup refuses a CQ smaller than the SQ"
@@ -302,6 +355,12 @@ public final class UringIoHandlerConfig {
     private static void inRange(Setting s, int value, String source) {
         if (value < s.min || value > s.max) {
             throw new IllegalArgumentException(source + " is out of range: " + s.key + " must be " + s.range);
+        }
+    }
+
+    private static void powerOfTwo(Setting s, int value, String source) {
+        if (Integer.bitCount(value) != 1) {
+            throw new IllegalArgumentException(source + " is not a power of two: " + s.key + " must be " + s.range);
         }
     }
 
@@ -376,6 +435,7 @@ public final class UringIoHandlerConfig {
                 + ", sqThreadIdleMillis=" + sqThreadIdleMillis + ", sqThreadCpu=" + sqThreadCpu
                 + ", singleIssuer=" + singleIssuer + ", deferTaskrun=" + deferTaskrun
                 + (deferTaskrun != effectiveDeferTaskrun() ? " (not requested: needs singleIssuer, not sqPoll)" : "")
-                + ", maxCompletionsPerRun=" + maxCompletionsPerRun + "]";
+                + ", maxCompletionsPerRun=" + maxCompletionsPerRun + ", bufferRingEntries=" + bufferRingEntries
+                + ", bufferRingBufferSize=" + bufferRingBufferSize + "]";
     }
 }

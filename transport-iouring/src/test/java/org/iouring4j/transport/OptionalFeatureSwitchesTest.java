@@ -34,6 +34,7 @@ class OptionalFeatureSwitchesTest {
         assertEquals(kernel.sockNonEmpty() && switchedOn("sockNonEmpty"), Uring.isSockNonEmptyEnabled());
         assertEquals(kernel.cancelAny() && switchedOn("cancelAny"), Uring.isCancelAnyEnabled());
         assertEquals(kernel.registeredRingFd() && switchedOn("registerRingFd"), Uring.isRegisterRingFdEnabled());
+        assertEquals(kernel.multishotRecv() && switchedOn("bufferRing"), Uring.isBufferRingEnabled());
         assertEquals(switchedOn("submitAll"),
                 (Uring.optionalSetupFlagsEnabled() & IoUring.IORING_SETUP_SUBMIT_ALL) != 0);
         assertEquals(switchedOn("coopTaskrun"),

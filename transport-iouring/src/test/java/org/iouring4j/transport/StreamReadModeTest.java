@@ -116,7 +116,7 @@ class StreamReadModeTest {
         assertEquals(StreamReadMode.READV, StreamReadMode.fromProperty(" ReadV"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StreamReadMode.fromProperty("scatter"));
-        assertEquals("system property iouring4j.streamReadMode=scatter: expected one of [recv, readv]",
+        assertEquals("system property iouring4j.streamReadMode=scatter: expected one of [recv, readv, multishot]",
                 e.getMessage());
     }
 

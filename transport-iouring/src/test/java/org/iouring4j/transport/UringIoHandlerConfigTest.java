@@ -214,6 +214,25 @@ class UringIoHandlerConfigTest {
     }
 
     @Test
+    void bufferRingEntriesMustBeAPowerOfTwo() {
+        assertMentions(refused(() -> new UringIoHandlerConfig().bufferRingEntries(100)), "bufferRingEntries=100",
+                "power of two");
+        assertMentions(refused(() -> new UringIoHandlerConfig().bufferRingEntries(65536)), "bufferRingEntries=65536",
+                "32768");
+        UringIoHandlerConfig config = withProperty("bufferRingEntries", "48");
+        assertMentions(refused(config::validate), "iouring4j.bufferRingEntries=48", "power of two");
+        assertEquals(256, new UringIoHandlerConfig().bufferRingEntries(256).bufferRingEntries());
+    }
+
+    @Test
+    void bufferRingBufferSizeMustBePositive() {
+        assertMentions(refused(() -> new UringIoHandlerConfig().bufferRingBufferSize(0)), "bufferRingBufferSize=0",
+                "1 to 16777216");
+        assertEquals(128, new UringIoHandlerConfig().bufferRingEntries());
+        assertEquals(16384, new UringIoHandlerConfig().bufferRingBufferSize());
+    }
+
+    @Test
     void setterReplacesABadProperty() {
         UringIoHandlerConfig config = withProperty("maxCompletionsPerRun", "lots").maxCompletionsPerRun(64);
         config.validate();
