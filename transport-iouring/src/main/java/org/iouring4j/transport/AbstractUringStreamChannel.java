@@ -6,17 +6,13 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
-import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.DuplexChannelConfig;
 import io.netty.util.internal.StringUtil;
-import org.iouring4j.ring.Errno;
-import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.LinuxSocket;
-import org.iouring4j.ring.MessageSlots;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.Opcode;
 
@@ -39,38 +35,8 @@ import java.nio.channels.NotYetConnectedException;
  * that was ~4% of the server's CPU in the 64-connection echo profile ({@code SocketOpBenchmark} isolates it).
  */
 abstract class AbstractUringStreamChannel extends AbstractUringChannel implements DuplexChannel {
-    /** Data tag of a receive into the loop's provided buffers ({@link StreamReadMode#MULTISHOT}). */
-    private static final int DATA_PROVIDED = 1;
-
-    /** The buffers of the read in flight, if any: handed on or released with its completion. */
-    private final StreamReadBuffers readBuffers = new StreamReadBuffers();
-    /** {@code read()} was asked for since the last delivered read (Netty's readPending). */
-    private boolean readRequested;
-    /** A read loop is under way: the next RECV continues it and must not wait for data. */
-    private boolean inReadLoop;
-    /**
-     * The last read left the socket empty: the next read loop's first RECV arms its poll at once
-     * ({@code IORING_RECVSEND_POLL_FIRST}) instead of first trying a receive that would only answer EAGAIN.
-     */
-    private boolean socketDrained;
-    /** The POLLRDHUP watch is in the kernel. */
-    private boolean rdHupArmed;
-    /** The peer shut its output down (POLLRDHUP): read to the end even if nobody asked to read. */
-    private boolean rdHupReceived;
-    /**
-     * A read returned the end of input (0) or failed: nothing more will come, so no read is armed again, even
-     * while the channel stays open for a write in flight (a RECV at EOF would complete at once, every time).
-     */
-    private boolean inputEnded;
-    /** Inside the pipeline callbacks of a read completion, where read() must not submit a second read. */
-    private boolean processingRead;
-    /** A multishot receive into the loop's provided buffers is in the kernel. */
-    private boolean providedReadArmed;
-    /** Auto-read went off and the multishot receive was cancelled: its last completion may start a single read. */
-    private boolean providedReadCancelled;
-    /** Provided-buffer receives delivered since the last {@code channelReadComplete}. */
-    private int providedReadsInBatch;
-
+    /** The read side: RECV, READV or a multishot RECV, and the watch for the peer's end of input. */
+    private final StreamReads reads = new StreamReads(this);
     /** The write side: one write in the kernel at a time. */
     private final StreamWrites writes = new StreamWrites(this);
 
@@ -111,7 +77,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     /** A connected socket watches for the peer's end of input, as an accepted one does. */
     @Override
     void connected() {
-        armRdHupPoll();
+        reads.watchPeerShutdown();
     }
 
     // ---- reads ----
@@ -125,46 +91,13 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         if (!isActive()) {
             return;
         }
-        armRdHupPoll();
-        if (readRequested) {
-            startReadIfIdle(); // auto-read resumes by itself: Netty calls read() on every registration
-        }
+        reads.resume();
         ((StreamUnsafe) unsafe()).writeMore();
-    }
-
-    /**
-     * Watches for the peer shutting its output down, as epoll's EPOLLRDHUP does: with auto-read off and no
-     * read asked for, nothing else would notice, and a half-closed or closed connection would go unreported.
-     * One POLL_ADD per connection, completing once.
-     */
-    private void armRdHupPoll() {
-        if (rdHupArmed || rdHupReceived || inputEnded || inputShutdown) {
-            return;
-        }
-        ops.clear().opcode(Opcode.POLL_ADD).fd(socketFd()).opFlags(IoUring.POLLRDHUP);
-        rdHupArmed = submit() != -1;
-    }
-
-    private void rdHupCompleted(int res) {
-        rdHupArmed = false;
-        if (res <= 0 || !isOpen() || inputShutdown) {
-            return; // cancelled by close or a move, or already at end of input
-        }
-        rdHupReceived = true;
-        startReadIfIdle();
     }
 
     @Override
     protected void doBeginRead() {
-        readRequested = true;
-        startReadIfIdle();
-    }
-
-    /** Starts a read unless one is in the kernel or a read completion is being handled (which starts the next). */
-    private void startReadIfIdle() {
-        if (readBuffers.isEmpty() && !providedReadArmed && !processingRead) {
-            startRead();
-        }
+        reads.requested();
     }
 
     /**
@@ -173,174 +106,10 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
      */
     final void clearReadPending() {
         if (!isRegistered() || eventLoop().inEventLoop()) {
-            autoReadCleared();
+            reads.autoReadCleared();
         } else {
-            eventLoop().execute(this::autoReadCleared);
+            eventLoop().execute(reads::autoReadCleared);
         }
-    }
-
-    private void autoReadCleared() {
-        readRequested = false;
-        if (providedReadArmed && !providedReadCancelled && !config().isAutoRead()) {
-            providedReadCancelled = true;
-            cancel(Opcode.RECV, DATA_PROVIDED);
-        }
-    }
-
-    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
-    private void startRead() {
-        if (inputShutdown || inputEnded || providedReadArmed || !isActive() || !isRegisteredWithHandler()) {
-            return;
-        }
-        if (streamReadMode() == StreamReadMode.MULTISHOT && Uring.BUFFER_RING && config().isAutoRead() && !inReadLoop) {
-            ProvidedBuffers provided = handler().providedBuffers();
-            if (provided != null && provided.hasBuffers()) {
-                startProvidedRead();
-                return;
-            }
-        }
-        // A read loop (Netty's unit ended by channelReadComplete) starts with a RECV that waits for data. While
-        // the allocator's handle asks to go on (a full buffer: maybe more data), further RECVs carry
-        // MSG_DONTWAIT: a drained socket answers -EAGAIN at once, as a non-blocking read would, and the loop ends.
-        // A waiting RECV there could hold back channelReadComplete, and a response, indefinitely.
-        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-        if (!inReadLoop) {
-            allocHandle.reset(config());
-            readBuffers.newReadLoop();
-        }
-        boolean readv = streamReadMode() == StreamReadMode.READV;
-        int room = readBuffers.allocate(allocHandle, config(), readv);
-        allocHandle.attemptedBytesRead(room);
-        int dontWait = inReadLoop ? LinuxSocket.MSG_DONTWAIT : 0;
-        long descriptorMsghdr = prepareDescriptorRead(readBuffers, room);
-        if (descriptorMsghdr != 0) {
-            // Passed fds travel as control data beside the bytes: a RECVMSG whose msghdr the subclass keeps.
-            ops.clear().opcode(Opcode.RECVMSG).fd(socketFd()).address(descriptorMsghdr).length(1)
-                    .opFlags(MessageSlots.MSG_CMSG_CLOEXEC | dontWait);
-        } else if (readv) {
-            long iovecs = readBuffers.writeIovecs(handler());
-            if (iovecs == 0) {
-                readBuffers.release();
-                inReadLoop = false;
-                pipeline().fireExceptionCaught(new NativeIoException("READV (no scratch memory)", -Errno.ENOMEM));
-                return;
-            }
-            ops.clear().opcode(Opcode.READV).fd(socketFd()).address(iovecs).length(readBuffers.count())
-                    .opFlags(inReadLoop ? IoUring.RWF_NOWAIT : 0);
-        } else {
-            ops.clear().opcode(Opcode.RECV).fd(socketFd()).address(readBuffers.firstAddress()).length(room)
-                    .opFlags(dontWait)
-                    .ioPrio(!inReadLoop && socketDrained && Uring.POLL_FIRST ? IoUring.IORING_RECVSEND_POLL_FIRST : 0);
-        }
-        if (submit() == -1) {
-            readBuffers.release();
-            inReadLoop = false;
-        }
-    }
-
-    /**
-     * Arms a multishot receive into the loop's provided buffers, while auto-read is on: it stays armed across reads
-     * (no SQE per read), and the kernel picks a buffer only when data arrives, so an idle connection holds none.
-     * With auto-read off, {@code read()}s are RECVs into the allocator's buffers, as in {@link StreamReadMode#RECV}:
-     * one read per {@code read()}, sized as the channel's {@link RecvByteBufAllocator} says.
-     */
-    private void startProvidedRead() {
-        ops.clear().opcode(Opcode.RECV).fd(socketFd()).sqeFlags(IoUring.IOSQE_BUFFER_SELECT)
-                .bufIndex(ProvidedBuffers.GROUP_ID).ioPrio(IoUring.IORING_RECV_MULTISHOT).data(DATA_PROVIDED);
-        providedReadArmed = submit() != -1;
-        providedReadCancelled = false;
-    }
-
-    /**
-     * A provided-buffer receive completed: its buffer (taken out of the loop's ring) goes down the pipeline.
-     * {@code channelReadComplete} ends a batch when the socket is drained (the kernel says so), after the allocator's
-     * messages per read, or when the receive ends. The receive ends without {@code IORING_CQE_F_MORE}: at end of
-     * input, on an error, cancelled, or when the ring ran dry (ENOBUFS; re-armed, nothing is lost: the data waits in
-     * the socket).
-     */
-    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
-    private void providedReadCompleted(UringIoEvent event) {
-        ByteBuf buf = event.takeProvidedBuffer();
-        int res = event.res();
-        boolean more = event.hasMore();
-        if (!more) {
-            providedReadArmed = false;
-        }
-        boolean cancelled = res == -Errno.ECANCELED;
-        if (!isOpen() || cancelled) {
-            if (buf != null) {
-                buf.release();
-            }
-            if (isOpen() && !more && providedReadCancelled) {
-                endProvidedReadBatch(); // auto-read went off: what was read so far is complete
-                providedReadCancelled = false;
-                if (readRequested || config().isAutoRead()) {
-                    startRead();
-                }
-            }
-            return; // otherwise closed, or moving to another loop (whose registration resumes reading)
-        }
-        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-        processingRead = true;
-        try {
-            if (res > 0) {
-                if (providedReadsInBatch++ == 0) {
-                    allocHandle.reset(config());
-                }
-                allocHandle.attemptedBytesRead(buf.capacity());
-                allocHandle.lastBytesRead(res);
-                allocHandle.incMessagesRead(1);
-                readRequested = false;
-                pipeline().fireChannelRead(buf);
-                boolean dataQueued = Uring.SOCK_NONEMPTY ? (event.flags() & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0
-                        : res == buf.capacity();
-                if (!dataQueued || !more || providedReadsInBatch >= maxMessagesPerRead()) {
-                    endProvidedReadBatch();
-                }
-            } else {
-                if (buf != null) {
-                    buf.release();
-                }
-                if (res == -Errno.ENOBUFS) {
-                    handler().providedBuffers().exhausted();
-                    endProvidedReadBatch();
-                } else {
-                    if (providedReadsInBatch == 0) {
-                        allocHandle.reset(config());
-                    }
-                    allocHandle.lastBytesRead(-1);
-                    providedReadsInBatch = 1; // end of input completes a read, even an empty one (as NIO's does)
-                    endProvidedReadBatch();
-                    inputEnded = true;
-                    if (res < 0) {
-                        pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(Opcode.RECV), res));
-                    }
-                    shutdownInputAfterEof();
-                }
-            }
-        } finally {
-            processingRead = false;
-        }
-        if (!more && isOpen() && (readRequested || rdHupReceived || config().isAutoRead())) {
-            startRead();
-        }
-    }
-
-    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
-    private void endProvidedReadBatch() {
-        if (providedReadsInBatch == 0) {
-            return;
-        }
-        providedReadsInBatch = 0;
-        unsafe().recvBufAllocHandle().readComplete();
-        pipeline().fireChannelReadComplete();
-    }
-
-    /** The messages per read the channel's allocator allows, bounding one {@code channelReadComplete} batch. */
-    private int maxMessagesPerRead() {
-        RecvByteBufAllocator allocator = config().getRecvByteBufAllocator();
-        return allocator instanceof MaxMessagesRecvByteBufAllocator
-                ? ((MaxMessagesRecvByteBufAllocator) allocator).maxMessagesPerRead() : 16;
     }
 
     /**
@@ -362,65 +131,8 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         return false;
     }
 
-    @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle is what recvBufAllocHandle() returns
-    private void readCompleted(int opcode, int res, int flags) {
-        boolean descriptors = opcode == Opcode.RECVMSG;
-        if (!isOpen() || res == -Errno.ECANCELED) {
-            readBuffers.release();
-            inReadLoop = false;
-            if (descriptors) {
-                descriptorsRead(false);
-            }
-            return;
-        }
-        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-        boolean continueLoop = false;
-        processingRead = true;
-        try {
-            // The kernel says whether data is still queued (TCP always knows; READV's completion does not say);
-            // without that, filling every buffer is the only hint. A full read with the socket known empty ends
-            // the read loop here, saving the read that would only have answered EAGAIN.
-            boolean filledAll = res == allocHandle.attemptedBytesRead();
-            boolean dataQueued = Uring.SOCK_NONEMPTY && opcode != Opcode.READV
-                    ? (flags & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0 : filledAll;
-            socketDrained = !dataQueued;
-            if (res > 0) {
-                allocHandle.lastBytesRead(res);
-                readRequested = false;
-                if (descriptors) {
-                    readBuffers.release(); // the bytes only carry the fds
-                    allocHandle.incMessagesRead(1);
-                    descriptorsRead(true);
-                } else {
-                    allocHandle.incMessagesRead(readBuffers.deliver(res, pipeline()));
-                }
-                continueLoop = isOpen() && !inputShutdown && dataQueued && allocHandle.continueReading();
-            } else {
-                readBuffers.release();
-                allocHandle.lastBytesRead(res == -Errno.EAGAIN ? 0 : -1);
-                inputEnded = res != -Errno.EAGAIN;
-            }
-            inReadLoop = continueLoop;
-            if (!continueLoop) {
-                allocHandle.readComplete();
-                pipeline().fireChannelReadComplete();
-            }
-            if (res == 0) {
-                shutdownInputAfterEof();
-            } else if (res < 0 && res != -Errno.EAGAIN) {
-                pipeline().fireExceptionCaught(new NativeIoException(Opcode.name(opcode), res));
-                shutdownInputAfterEof();
-            }
-        } finally {
-            processingRead = false;
-        }
-        if (isOpen() && (continueLoop || readRequested || rdHupReceived || config().isAutoRead())) {
-            startRead();
-        }
-    }
-
     /** The peer closed (or reset) its side: half-close if allowed, else close, as Netty's transports do. */
-    private void shutdownInputAfterEof() {
+    void shutdownInputAfterEof() {
         if (!isOpen()) {
             return;
         }
@@ -561,23 +273,15 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         void completed(UringIoEvent event) {
             switch (event.opcode()) {
                 case Opcode.RECV:
-                    if (event.data() == DATA_PROVIDED) {
-                        providedReadCompleted(event);
-                    } else {
-                        readCompleted(event.opcode(), event.res(), event.flags());
-                    }
-                    break;
                 case Opcode.RECVMSG:
                 case Opcode.READV:
-                    readCompleted(event.opcode(), event.res(), event.flags());
+                case Opcode.POLL_ADD:
+                    reads.completed(event);
                     break;
                 case Opcode.SEND:
                 case Opcode.WRITEV:
                 case Opcode.SENDMSG:
                     writes.completed(event.opcode(), event.res(), event.data());
-                    break;
-                case Opcode.POLL_ADD:
-                    rdHupCompleted(event.res());
                     break;
                 default:
                     break;
