@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The comparison as a PNG of six bar charts (XChart), the same numbers as the Markdown table: throughput
- * relative to NIO and to Netty's io_uring, round-trip latency, server CPU and syscalls per operation, and RSS.
+ * The comparison as a PNG of bar charts (XChart), the same numbers as the Markdown table: throughput relative to
+ * NIO and to Netty's io_uring, round-trip latency, server CPU and syscalls per operation, RSS, and when they ran,
+ * server CPU per MiB downloaded and RSS per idle connection.
  */
 final class ComparisonChart {
     private static final int WIDTH = 760;
@@ -37,8 +38,25 @@ final class ComparisonChart {
                 measured, transports,
                 (s, t) -> ComparisonReport.throughputRatio(results, s, t, ServerSetup.NETTY_IOURING)));
         latency(results, measured, transports, charts);
-        charts.add(perScenario("Server CPU per message, datagram or request (µs, user+sys)", "µs", results, measured,
-                transports, (s, t) -> median(results, s, t, Sample::cpuMicrosPerOp)));
+        // Per MiB and per idle connection are other units, of other magnitudes: charts of their own.
+        List<Scenario> perMessage = measured.stream().filter(Scenario::perMessage).toList();
+        if (!perMessage.isEmpty()) {
+            charts.add(perScenario("Server CPU per message, datagram or request (µs, user+sys)", "µs", results,
+                    perMessage, transports, (s, t) -> median(results, s, t, Sample::cpuMicrosPerOp)));
+        }
+        List<Scenario> downloads = measured.stream().filter(s -> s.kind() == Scenario.Kind.DOWNLOAD).toList();
+        if (!downloads.isEmpty()) {
+            charts.add(perScenario("File download: server CPU per MiB (µs, user+sys)", "µs/MiB", results, downloads,
+                    transports, (s, t) -> median(results, s, t, Sample::cpuMicrosPerOp)));
+        }
+        List<Scenario> idle = measured.stream().filter(s -> s.kind() == Scenario.Kind.IDLE).toList();
+        if (!idle.isEmpty()) {
+            charts.add(perScenario("Idle connections: server RSS per connection (KiB, median)", "KiB", results, idle,
+                    transports, (s, t) -> {
+                        Results.Cell cell = results.find(s, t);
+                        return cell == null ? Double.NaN : cell.footprintMedian(Footprint::rssPerConnectionKiB);
+                    }));
+        }
         Metric syscalls = (s, t) -> {
             Results.Cell cell = results.find(s, t);
             return cell == null ? Double.NaN : cell.syscallsPerOp;
@@ -47,11 +65,15 @@ final class ComparisonChart {
             charts.add(perScenario("Server syscalls per message or request", "syscalls", results, measured,
                     transports, syscalls));
         }
-        charts.add(perScenario("Server RSS (MiB, largest of the rounds)", "MiB", results, measured, transports,
-                (s, t) -> {
-                    Results.Cell cell = results.find(s, t);
-                    return cell == null ? Double.NaN : cell.max(x -> x.rssKiB() / 1024.0);
-                }));
+        // The idle scenario's servers hold their whole heap resident: its own chart says more than their RSS.
+        List<Scenario> notIdle = measured.stream().filter(s -> s.kind() != Scenario.Kind.IDLE).toList();
+        if (!notIdle.isEmpty()) {
+            charts.add(perScenario("Server RSS (MiB, largest of the rounds)", "MiB", results, notIdle, transports,
+                    (s, t) -> {
+                        Results.Cell cell = results.find(s, t);
+                        return cell == null ? Double.NaN : cell.max(x -> x.rssKiB() / 1024.0);
+                    }));
+        }
         // XChart fills a grid exactly: two columns when the charts pair up, else one.
         int columns = charts.size() % 2 == 0 ? 2 : 1;
         BitmapEncoder.saveBitmap(charts, charts.size() / columns, columns, png.toString(),

@@ -20,13 +20,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One run of {@code EchoClient} (or {@code UdpEchoClient}) in its own JVM against a running {@code EchoServer} (or
- * {@code UdpEchoServer}). The client announces its measurement window on stdout; the server is sampled at both
- * edges, so warmup and drain never count.
+ * One run of {@code EchoClient} (or {@code UdpEchoClient}, or {@code DownloadClient}) in its own JVM against a
+ * running {@code EchoServer} (or {@code UdpEchoServer}, or {@code FileServer}). The client announces its measurement
+ * window on stdout; the server is sampled at both edges, so warmup and drain never count.
  */
 final class EchoLoad {
     private static final String CLIENT_MAIN = "org.iouring4j.examples.EchoClient";
     private static final String UDP_CLIENT_MAIN = "org.iouring4j.examples.UdpEchoClient";
+    private static final String DOWNLOAD_CLIENT_MAIN = "org.iouring4j.examples.DownloadClient";
     private static final String RESULT = "result: ";
     /** How much longer than its own bounds the client may take before it is killed. */
     private static final long SLACK_SECONDS = 60;
@@ -46,18 +47,7 @@ final class EchoLoad {
     static Outcome run(Launcher launcher, Scenario scenario, ServerProcess server, String clientTransport,
                        double warmup, double seconds, SyscallCounter syscalls, Path log, long ticksPerSecond)
             throws IOException, InterruptedException {
-        boolean udp = scenario.kind() == Scenario.Kind.UDP_ECHO;
-        List<String> properties = new ArrayList<>(List.of("-Dtransport=" + clientTransport,
-                (udp ? "-Dclients=" : "-Dconnections=") + scenario.connections(),
-                "-Dinflight=" + scenario.inflight(), "-Dsize=" + scenario.size(), "-Dthreads=1",
-                "-Dwarmup=" + warmup, "-Dseconds=" + seconds));
-        if (server.unixPath() != null) {
-            properties.add("-Dunix=" + server.unixPath());
-        } else {
-            properties.add("-Dhost=127.0.0.1");
-            properties.add("-Dport=" + server.port());
-        }
-        Process client = launcher.start(launcher.clientJvm(udp ? UDP_CLIENT_MAIN : CLIENT_MAIN, properties));
+        Process client = launcher.start(clientCommand(launcher, scenario, server, clientTransport, warmup, seconds));
         // The client bounds itself; this only guards against a hung JVM blocking the whole comparison.
         CompletableFuture.delayedExecutor((long) (warmup + seconds) + SLACK_SECONDS, TimeUnit.SECONDS)
                 .execute(client::destroyForcibly);
@@ -100,13 +90,52 @@ final class EchoLoad {
             throw new IOException("client exit status " + exit + ": " + String.join(" | ", tail)
                     + (server.isAlive() ? "" : "; the server died: " + server.tail()));
         }
-        double perSecond = Double.parseDouble(result.get("msg_per_s"));
-        Sample sample = window.sample(perSecond, Long.parseLong(result.get("messages")),
-                Double.parseDouble(result.get("p50_us")), Double.parseDouble(result.get("p99_us")),
-                Double.parseDouble(result.get("p999_us")),
-                result.containsKey("loss_pct") ? Double.parseDouble(result.get("loss_pct")) : Double.NaN);
+        Sample sample;
+        double perSecond;
+        if (scenario.kind() == Scenario.Kind.DOWNLOAD) {
+            // Throughput in MiB/s, server CPU per MiB; a download has no per-message latency.
+            perSecond = Double.parseDouble(result.get("mib_per_s"));
+            sample = window.sample(perSecond, Double.parseDouble(result.get("mib")), Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN);
+        } else {
+            perSecond = Double.parseDouble(result.get("msg_per_s"));
+            sample = window.sample(perSecond, Long.parseLong(result.get("messages")),
+                    Double.parseDouble(result.get("p50_us")), Double.parseDouble(result.get("p99_us")),
+                    Double.parseDouble(result.get("p999_us")),
+                    result.containsKey("loss_pct") ? Double.parseDouble(result.get("loss_pct")) : Double.NaN);
+        }
         double syscallsPerOp = counting == null ? Double.NaN : syscallCount / (perSecond * counting.seconds);
-        return new Outcome(sample, syscallsPerOp, window.ioUringThreads());
+        return new Outcome(sample, syscallsPerOp, window.ioUringThreads(), null);
+    }
+
+    private static List<String> clientCommand(Launcher launcher, Scenario scenario, ServerProcess server,
+                                              String clientTransport, double warmup, double seconds) {
+        List<String> properties = new ArrayList<>(List.of("-Dtransport=" + clientTransport, "-Dwarmup=" + warmup,
+                "-Dseconds=" + seconds));
+        String main;
+        switch (scenario.kind()) {
+            case DOWNLOAD:
+                main = DOWNLOAD_CLIENT_MAIN;
+                properties.addAll(List.of("-Dparallel=" + scenario.connections(), "-Dbytes=" + scenario.size()));
+                break;
+            case UDP_ECHO:
+                main = UDP_CLIENT_MAIN;
+                properties.addAll(List.of("-Dclients=" + scenario.connections(), "-Dinflight=" + scenario.inflight(),
+                        "-Dsize=" + scenario.size(), "-Dthreads=1"));
+                break;
+            default:
+                main = CLIENT_MAIN;
+                properties.addAll(List.of("-Dconnections=" + scenario.connections(),
+                        "-Dinflight=" + scenario.inflight(), "-Dsize=" + scenario.size(), "-Dthreads=1"));
+                break;
+        }
+        if (server.unixPath() != null) {
+            properties.add("-Dunix=" + server.unixPath());
+        } else {
+            properties.add("-Dhost=127.0.0.1");
+            properties.add("-Dport=" + server.port());
+        }
+        return launcher.clientJvm(main, properties);
     }
 
     private static Map<String, String> parseResult(String pairs) {

@@ -68,6 +68,28 @@ final class Launcher {
         return pinned;
     }
 
+    /**
+     * {@code command} with room for {@code files} open files: as it is when this process's hard limit allows that
+     * many (a JVM raises its soft limit to the hard one by itself), else run through {@code bash}'s
+     * {@code ulimit -n}, which only root may raise that far; otherwise the command fails to start, saying so.
+     */
+    static List<String> withOpenFiles(long files, List<String> command) throws IOException {
+        long hard = Proc.maxOpenFiles();
+        if (hard < 0 || hard >= files) {
+            return command;
+        }
+        List<String> raised = new ArrayList<>(List.of("bash", "-c", "ulimit -n " + files + " && exec \"$@\"",
+                "bash"));
+        raised.addAll(command);
+        return raised;
+    }
+
+    /** The JDK tool {@code name} (jcmd, ...) beside the java that runs the servers, or null when it has none. */
+    Path jdkTool(String name) {
+        Path tool = Path.of(java).resolveSibling(name);
+        return Files.isExecutable(tool) ? tool : null;
+    }
+
     /** Starts {@code command} with stderr merged into stdout, tracked until it exits. */
     Process start(List<String> command) throws IOException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -42,6 +42,20 @@ final class Proc {
         throw new IOException("no VmRSS in /proc/" + pid + "/status");
     }
 
+    /**
+     * This process's hard limit on open files ({@code Max open files} of {@code /proc/self/limits}): the JVMs
+     * it starts may raise their own soft limit up to it (HotSpot does so at start), not beyond; -1 when unlimited.
+     */
+    static long maxOpenFiles() throws IOException {
+        for (String line : Files.readAllLines(PROC.resolve("self").resolve("limits"), StandardCharsets.US_ASCII)) {
+            if (line.startsWith("Max open files")) {
+                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                return f[1].equals("unlimited") ? -1 : Long.parseLong(f[1]);
+            }
+        }
+        throw new IOException("no 'Max open files' in /proc/self/limits");
+    }
+
     /** Threads of the process that are io_uring kernel threads (async workers, SQPOLL), right now. */
     static int ioUringThreads(long pid) throws IOException {
         int count = 0;

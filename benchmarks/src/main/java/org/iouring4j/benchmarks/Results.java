@@ -34,6 +34,8 @@ final class Results {
     /** One server transport under one scenario: its rounds and probes. */
     static final class Cell {
         final List<Sample> samples = new ArrayList<>();
+        /** The idle-connection scenario's memory figures, one per round. */
+        final List<Footprint> footprints = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         /** Rounds kept although other processes competed for the CPUs in every attempt at them, as "round N (X%)". */
         final List<String> disturbed = new ArrayList<>();
@@ -50,7 +52,23 @@ final class Results {
 
         /** Median over the rounds, ignoring rounds that did not report the value; NaN when none did. */
         double median(ToDoubleFunction<Sample> metric) {
-            double[] v = values(metric);
+            return median(values(metric));
+        }
+
+        /** {@link #median} of an idle-connection figure. */
+        double footprintMedian(ToDoubleFunction<Footprint> metric) {
+            return median(footprints.stream().mapToDouble(metric).filter(d -> !Double.isNaN(d)).toArray());
+        }
+
+        double footprintMin(ToDoubleFunction<Footprint> metric) {
+            return footprints.stream().mapToDouble(metric).filter(d -> !Double.isNaN(d)).min().orElse(Double.NaN);
+        }
+
+        double footprintMax(ToDoubleFunction<Footprint> metric) {
+            return footprints.stream().mapToDouble(metric).filter(d -> !Double.isNaN(d)).max().orElse(Double.NaN);
+        }
+
+        private static double median(double[] v) {
             if (v.length == 0) {
                 return Double.NaN;
             }

@@ -20,7 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One example server ({@code EchoServer}, {@code UdpEchoServer} or {@code HttpHelloServer}) in its own JVM,
+ * One example server ({@code EchoServer}, {@code UdpEchoServer}, {@code HttpHelloServer} or {@code FileServer}) in
+ * its own JVM,
  * listening on a free loopback port, or on a Unix socket in the temporary directory, with one event-loop thread.
  * Its output goes to a log file; the runner reads the port and pid from its first line and, when stopping it,
  * the iouring4j loop counters from its last.
@@ -50,11 +51,16 @@ final class ServerProcess {
         this.tail = tail;
     }
 
-    /** Starts the server and waits until it listens; fails with the end of its output when it cannot. */
-    static ServerProcess start(Launcher launcher, Scenario scenario, ServerSetup setup, Path log)
-            throws IOException, InterruptedException {
+    /**
+     * Starts the server and waits until it listens; fails with the end of its output when it cannot.
+     *
+     * @param options the scenario's own JVM options and system properties for the server
+     */
+    static ServerProcess start(Launcher launcher, Scenario scenario, ServerSetup setup, List<String> options,
+                               Path log) throws IOException, InterruptedException {
         List<String> properties = new ArrayList<>(List.of("-Dtransport=" + setup.transport().id(), "-Dthreads=1"));
         properties.addAll(setup.properties());
+        properties.addAll(options);
         String unixPath = null;
         if (scenario.kind() == Scenario.Kind.UNIX_ECHO) {
             // Short and in the temporary directory: a socket path has at most 107 bytes. The server removes a
@@ -66,7 +72,11 @@ final class ServerProcess {
             properties.add("-Dhost=127.0.0.1");
             properties.add("-Dport=0");
         }
-        Process process = launcher.start(launcher.serverJvm(scenario.serverMainClass(), properties));
+        List<String> command = launcher.serverJvm(scenario.serverMainClass(), properties);
+        if (scenario.kind() == Scenario.Kind.IDLE) {
+            command = Launcher.withOpenFiles(IdleLoad.openFiles(scenario), command);
+        }
+        Process process = launcher.start(command);
         CompletableFuture<Matcher> listening = new CompletableFuture<>();
         Deque<String> tail = new ArrayDeque<>();
         Thread pump = new Thread(() -> pump(process, log, tail, listening), "server-output-" + setup.id());

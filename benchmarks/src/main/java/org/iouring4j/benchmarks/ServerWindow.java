@@ -70,10 +70,11 @@ final class ServerWindow {
     /**
      * Combines the window with what the client measured over it.
      *
-     * @param operations  messages, datagrams or requests the client counted in the window
+     * @param operations  messages, datagrams or requests the client counted in the window (MiB for a download,
+     *                    connections set up for idle connections)
      * @param lossPercent datagrams lost, as {@link Sample#lossPercent()}
      */
-    Sample sample(double perSecond, long operations, double p50Micros, double p99Micros, double p999Micros,
+    Sample sample(double perSecond, double operations, double p50Micros, double p99Micros, double p999Micros,
                   double lossPercent) {
         double cpuSeconds = (double) (endTicks - startTicks) / ticksPerSecond;
         double wallSeconds = (endNanos - startNanos) / 1e9;

@@ -46,7 +46,11 @@ import java.util.Map;
  *   <li>{@code -Drounds}, {@code -Dseconds}, {@code -Dwarmup}, {@code -DprobeSeconds}, {@code -DserverWarmup}
  *       (one unmeasured load per fresh server before the rounds; quick 5 s, full 15 s): override the mode's</li>
  *   <li>{@code -Dscenarios=echo-16x16x256,echo-64x1x64,echo-4x64x4k,latency-1x1x64,unix-echo-16x16x256,
- *       udp-echo-64,udp-echo-1400,http-64,http-256}: a subset, in that order</li>
+ *       udp-echo-64,udp-echo-1400,http-64,http-256}: a subset, in that order (these are the default); also, only
+ *       when named, {@code idle-10k} (10,000 idle connections: the server's memory per connection, each round on a
+ *       fresh server) and {@code file-download-1g} (2 parallel downloads of a 1 GiB {@code DefaultFileRegion} from
+ *       {@code FileServer}, a file the run writes to the temporary directory and deletes: MiB/s, server CPU per
+ *       MiB), e.g. {@code -Dscenarios=idle-10k,file-download-1g}</li>
  *   <li>{@code -Dtransports=iouring4j,nio,epoll,netty-iouring}: the servers to compare (the default); also
  *       {@code iouring4j-readv}, iouring4j with READV scatter reads, its own row ({@link ServerSetup})</li>
  *   <li>{@code -DclientTransport=epoll}: the load client's transport, the same for every server</li>
@@ -162,6 +166,16 @@ public final class TransportComparison {
 
     private void runScenario(Scenario scenario) throws IOException, InterruptedException {
         awaitQuietMachine(scenario, settings.idleWaitSeconds, true);
+        if (scenario.kind() == Scenario.Kind.IDLE) {
+            runIdleScenario(scenario);
+            return;
+        }
+        Path file = null;
+        List<String> serverOptions = List.of();
+        if (scenario.kind() == Scenario.Kind.DOWNLOAD) {
+            file = DownloadFile.create(scenario.size());
+            serverOptions = List.of("-Dfile=" + file);
+        }
         Map<ServerSetup, ServerProcess> servers = new LinkedHashMap<>();
         try {
             for (ServerSetup transport : settings.transports) {
@@ -172,7 +186,7 @@ public final class TransportComparison {
                     continue;
                 }
                 try {
-                    servers.put(transport, ServerProcess.start(launcher, scenario, transport,
+                    servers.put(transport, ServerProcess.start(launcher, scenario, transport, serverOptions,
                             logs.resolve(scenario.id() + "-" + transport.id() + "-server.log")));
                 } catch (IOException e) {
                     results.cell(scenario, transport).unavailable = e.getMessage();
@@ -195,6 +209,55 @@ public final class TransportComparison {
         } finally {
             for (Map.Entry<ServerSetup, ServerProcess> e : servers.entrySet()) {
                 results.cell(scenario, e.getKey()).loopCounters = e.getValue().stop();
+            }
+            if (file != null) {
+                DownloadFile.delete(file);
+            }
+        }
+    }
+
+    /**
+     * The idle connections: every round of every server on a fresh server JVM, with its heap touched in full at
+     * start ({@code -XX:+AlwaysPreTouch}) so that its resident set grows only with what the connections take outside
+     * the heap. Fresh, because a server kept across rounds would hold in its buffer pools what the previous round's
+     * connections took, and its later rounds would show less than its first. There is no separate warmup (the
+     * client's warmup connections serve as one) and no syscall count: an idle connection makes none.
+     */
+    private void runIdleScenario(Scenario scenario) throws InterruptedException {
+        for (int round = 1; round <= settings.rounds; round++) {
+            for (ServerSetup transport : settings.transports) {
+                String name = scenario.id() + "-" + transport.id() + "-round" + round;
+                String tag = String.format(Locale.ROOT, "[%s] round %d/%d %-15s", scenario.id(), round,
+                        settings.rounds, transport.id());
+                Results.Cell cell = results.cell(scenario, transport);
+                ServerProcess server = null;
+                try {
+                    server = ServerProcess.start(launcher, scenario, transport, List.of("-XX:+AlwaysPreTouch"),
+                            logs.resolve(name + "-server.log"));
+                    Outcome outcome = IdleLoad.run(launcher, scenario, server, settings.clientTransport,
+                            logs.resolve(name + ".log"), ticksPerSecond);
+                    Sample s = outcome.sample();
+                    Footprint f = outcome.footprint();
+                    cell.samples.add(s);
+                    cell.footprints.add(f);
+                    cell.ioUringThreads = Math.max(cell.ioUringThreads, outcome.ioUringThreads());
+                    if (s.foreignCpuPercent() > DISTURBED_PERCENT) {
+                        cell.disturbed.add(String.format(Locale.ROOT, "round %d (%.0f%%)", round,
+                                s.foreignCpuPercent()));
+                    }
+                    System.out.printf(Locale.ROOT, "%s %d conns in %.1f s, server CPU %.1f us/conn, RSS %d -> %d"
+                                    + " MiB (%.2f KiB/conn), heap %.2f KiB/conn, others %.0f%%%n", tag,
+                            f.connections(), f.connections() / s.perSecond(), s.cpuMicrosPerOp(),
+                            f.rssBeforeKiB() / 1024, f.rssAfterKiB() / 1024, f.rssPerConnectionKiB(),
+                            f.heapPerConnectionKiB(), s.foreignCpuPercent());
+                } catch (IOException e) {
+                    cell.failures.add("round " + round + ": " + e.getMessage());
+                    System.out.println(tag + " FAILED: " + e.getMessage());
+                } finally {
+                    if (server != null) {
+                        cell.loopCounters = server.stop();
+                    }
+                }
             }
         }
     }
@@ -220,9 +283,10 @@ public final class TransportComparison {
             }
             Sample s = outcome.sample();
             boolean disturbed = s.foreignCpuPercent() > DISTURBED_PERCENT;
-            System.out.printf(Locale.ROOT, "%s %s %s/s, p50 %.0f us, p99 %.0f us, server CPU %.2f us/%s (%.0f%%),"
+            System.out.printf(Locale.ROOT, "%s %s %s/s,%s server CPU %.2f us/%s (%.0f%%),"
                             + " client CPU %.0f%%, RSS %d MiB, others %.0f%%%s%s%n", tag,
-                    ComparisonReport.rate(s.perSecond()), scenario.unit(), s.p50Micros(), s.p99Micros(),
+                    ComparisonReport.rate(s.perSecond()), scenario.unit(), Double.isNaN(s.p50Micros()) ? ""
+                            : String.format(Locale.ROOT, " p50 %.0f us, p99 %.0f us,", s.p50Micros(), s.p99Micros()),
                     s.cpuMicrosPerOp(), scenario.unit(), s.cpuPercent(), s.clientCpuPercent(), s.rssKiB() / 1024,
                     s.foreignCpuPercent(),
                     Double.isNaN(s.lossPercent()) ? "" : String.format(Locale.ROOT, ", lost %.3f%%", s.lossPercent()),
@@ -302,7 +366,7 @@ public final class TransportComparison {
     }
 
     private List<String> notes() {
-        return List.of(
+        List<String> notes = new ArrayList<>(List.of(
                 "Throughput, p50/p99/p99.9: the client's view; medians over the rounds, min–max of the round"
                         + " medians' throughput. Echo latency is per message round trip (System.nanoTime, write to"
                         + " the read completing it); HTTP latency is wrk's (which has no p99.9).",
@@ -326,7 +390,27 @@ public final class TransportComparison {
                         + " attempts in all.",
                 busyWarnings.isEmpty() ? "The machine was quiet (under " + (int) IDLE_BUSY_PERCENT + "% of a core"
                         + " busy elsewhere) before every scenario."
-                        : "Machine not quiet: " + String.join("; ", busyWarnings) + ".");
+                        : "Machine not quiet: " + String.join("; ", busyWarnings) + "."));
+        if (settings.scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.IDLE)) {
+            notes.add("Idle connections: IdleClient (on " + settings.clientTransport + ") makes as many warmup"
+                    + " connections as idle ones to a fresh EchoServer (heap fixed and touched in full at start:"
+                    + " -XX:+AlwaysPreTouch) and closes them; the runner waits until the server's CPU time stops"
+                    + " advancing, has it run a full GC (jcmd GC.run) and reads VmRSS and the heap in use"
+                    + " (jcmd GC.heap_info): before. Then the client makes the idle connections (128 being set up at a"
+                    + " time), each echoing a few bytes once, and the same is read again: after. RSS per connection ="
+                    + " (after − before) / connections: memory outside the Java heap (native buffers and the"
+                    + " transport's native memory, thread stacks, code), since the heap is resident in full either"
+                    + " way; heap per connection is the growth of the heap in use. Throughput: connections set up"
+                    + " per second; server CPU µs/op: per connection set up (accept and echo).");
+        }
+        if (settings.scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.DOWNLOAD)) {
+            notes.add("File download: FileServer writes one DefaultFileRegion of the whole file per connection and"
+                    + " closes it; DownloadClient (on " + settings.clientTransport + ") keeps that many downloads"
+                    + " running, counts the bytes arriving in its window and checks that every finished download"
+                    + " was whole (those still running at the window's end are stopped). Throughput in MiB/s,"
+                    + " server CPU µs/op and syscalls/op per MiB. The file stays in the page cache throughout.");
+        }
+        return notes;
     }
 
     private static List<String> split(String args) {
@@ -367,7 +451,9 @@ public final class TransportComparison {
                 throw new IllegalArgumentException("need rounds >= 1, 1 <= seconds <= 3600, 0 <= warmup <= 600,"
                         + " 1 <= probeSeconds <= 600, 0 <= serverWarmup <= 600");
             }
-            scenarios = pick(System.getProperty("scenarios"), Scenario.ALL, Scenario::id);
+            String scenarioNames = System.getProperty("scenarios");
+            scenarios = scenarioNames == null || scenarioNames.isBlank() ? Scenario.DEFAULT
+                    : pick(scenarioNames, Scenario.ALL, Scenario::id);
             String transportNames = System.getProperty("transports");
             transports = transportNames == null || transportNames.isBlank() ? ServerSetup.DEFAULT
                     : pick(transportNames, ServerSetup.ALL, ServerSetup::id);
@@ -390,11 +476,8 @@ public final class TransportComparison {
             return new Settings();
         }
 
-        /** The named subset of {@code all}, in {@code all}'s order; all of them when {@code names} is null. */
+        /** The named subset of {@code all}, in {@code all}'s order. */
         private static <T> List<T> pick(String names, List<T> all, java.util.function.Function<T, String> id) {
-            if (names == null || names.isBlank()) {
-                return all;
-            }
             List<String> wanted = new ArrayList<>();
             for (String name : names.split(",")) {
                 wanted.add(name.trim());

@@ -76,7 +76,7 @@ final class WrkLoad {
         double rate = Double.parseDouble(perSecond.group(1));
         Sample sample = window.sample(rate, Long.parseLong(requests.group(1)), p50, p99, Double.NaN, Double.NaN);
         double syscallsPerOp = counting == null ? Double.NaN : syscallCount / (rate * counting.seconds);
-        return new Outcome(sample, syscallsPerOp, window.ioUringThreads());
+        return new Outcome(sample, syscallsPerOp, window.ioUringThreads(), null);
     }
 
     private static List<String> command(Scenario scenario, String url, long seconds) {

@@ -213,7 +213,8 @@ public final class EchoClient {
         return (long) (seconds * 1e9);
     }
 
-    private static void sleepUntil(long deadline) throws InterruptedException {
+    /** Sleeps until {@link System#nanoTime()} reaches {@code deadline}. */
+    static void sleepUntil(long deadline) throws InterruptedException {
         for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
             TimeUnit.NANOSECONDS.sleep(left);
         }
