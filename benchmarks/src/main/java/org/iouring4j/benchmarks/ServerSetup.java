@@ -20,9 +20,13 @@ record ServerSetup(String id, Transport transport, List<String> properties) {
     /** iouring4j with READV scatter reads on its stream channels instead of RECV. */
     static final ServerSetup IOURING4J_READV = new ServerSetup("iouring4j-readv", Transport.IOURING4J,
             List.of("-Diouring4j.streamReadMode=readv"));
+    /** iouring4j with one multishot RECV per connection into the loop's provided-buffer ring. */
+    static final ServerSetup IOURING4J_MULTISHOT = new ServerSetup("iouring4j-multishot", Transport.IOURING4J,
+            List.of("-Diouring4j.streamReadMode=multishot"));
 
     /** Every setup, in the order the tables show them. */
-    static final List<ServerSetup> ALL = List.of(IOURING4J, IOURING4J_READV, NIO, EPOLL, NETTY_IOURING);
+    static final List<ServerSetup> ALL = List.of(IOURING4J, IOURING4J_READV, IOURING4J_MULTISHOT, NIO, EPOLL,
+            NETTY_IOURING);
     /** What runs unless {@code -Dtransports} says otherwise: the transports as they are by default. */
     static final List<ServerSetup> DEFAULT = List.of(IOURING4J, NIO, EPOLL, NETTY_IOURING);
 

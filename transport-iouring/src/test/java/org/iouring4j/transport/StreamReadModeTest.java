@@ -114,6 +114,7 @@ class StreamReadModeTest {
         }
         assertEquals(StreamReadMode.RECV, StreamReadMode.fromProperty(null));
         assertEquals(StreamReadMode.READV, StreamReadMode.fromProperty(" ReadV"));
+        assertEquals(StreamReadMode.MULTISHOT, StreamReadMode.fromProperty("multishot"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StreamReadMode.fromProperty("scatter"));
         assertEquals("system property iouring4j.streamReadMode=scatter: expected one of [recv, readv, multishot]",
