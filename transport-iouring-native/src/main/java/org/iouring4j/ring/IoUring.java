@@ -72,6 +72,13 @@ public final class IoUring {
     public static final int IORING_ACCEPT_MULTISHOT = 1;
     public static final int IORING_RECVSEND_POLL_FIRST = 1;
     public static final int IORING_RECV_MULTISHOT = 1 << 1;
+    /**
+     * SEND_ZC / SENDMSG_ZC (sqe.ioprio): the notification's {@code res} says whether the kernel had to copy
+     * after all ({@link #IORING_NOTIF_USAGE_ZC_COPIED}; Linux 6.2).
+     */
+    public static final int IORING_SEND_ZC_REPORT_USAGE = 1 << 3;
+    /** The res bit of a zero-copy send's notification asked for by {@link #IORING_SEND_ZC_REPORT_USAGE}. */
+    public static final int IORING_NOTIF_USAGE_ZC_COPIED = 1 << 31;
     // sqe.len for POLL_ADD
     public static final int IORING_POLL_ADD_MULTI = 1;
     // sqe.timeout_flags

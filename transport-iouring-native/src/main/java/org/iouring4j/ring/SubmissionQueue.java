@@ -257,6 +257,25 @@ public final class SubmissionQueue {
         return add(Opcode.SEND, 0, 0, fd, 0, buf, len, msgFlags, userData);
     }
 
+    /**
+     * A zero-copy {@code send(2)} (Linux 6.0): the kernel sends from the pages of {@code buf} instead of copying
+     * them. Two CQEs with the same user data: the result, flagged {@code IORING_CQE_F_MORE}, then a notification
+     * ({@code IORING_CQE_F_NOTIF}, no {@code F_MORE}) once the kernel no longer reads the buffer, which may be
+     * reused only then. A result without {@code F_MORE} has no notification after it. {@code zcFlags}: e.g.
+     * {@link IoUring#IORING_SEND_ZC_REPORT_USAGE}.
+     */
+    public int addSendZc(int fd, long buf, int len, int msgFlags, int zcFlags, long userData) {
+        return add(Opcode.SEND_ZC, 0, zcFlags, fd, 0, buf, len, msgFlags, userData);
+    }
+
+    /**
+     * A zero-copy {@code sendmsg(2)} (Linux 6.1) with a {@code struct msghdr} at {@code msghdr}: completes as
+     * {@link #addSendZc} does, and the memory the iovecs point to stays in use until the notification.
+     */
+    public int addSendmsgZc(int fd, long msghdr, int msgFlags, int zcFlags, long userData) {
+        return add(Opcode.SENDMSG_ZC, 0, zcFlags, fd, 0, msghdr, 1, msgFlags, userData);
+    }
+
     /** {@code sendmsg(2)} with a {@code struct msghdr} at {@code msghdr}. */
     public int addSendmsg(int fd, long msghdr, int msgFlags, long userData) {
         return add(Opcode.SENDMSG, 0, 0, fd, 0, msghdr, 1, msgFlags, userData);

@@ -53,6 +53,9 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     /** The op reads become, as the channel's config says. */
     abstract StreamReadMode streamReadMode();
 
+    /** The size from which writes go zero copy, as the channel's config says ({@link ZeroCopySends#OFF}: never). */
+    abstract int sendZcThreshold();
+
     @Override
     protected void doDisconnect() throws Exception {
         doClose();
@@ -177,6 +180,11 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
         writes.write(in);
     }
 
+    /** Zero-copy sends that completed on this channel (loop thread): for tests. */
+    final long zeroCopySendsCompleted() {
+        return writes.zeroCopySendsCompleted();
+    }
+
     /** Submits the write {@link #ops} describes (a {@link #submitMessage}) as the one write in flight. */
     final boolean submitWrite() {
         return writes.submit();
@@ -282,6 +290,9 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
                 case Opcode.WRITEV:
                 case Opcode.SENDMSG:
                     writes.completed(event.opcode(), event.res(), event.data());
+                    break;
+                case Opcode.SEND_ZC:
+                    writes.zeroCopyCompleted(event.res(), event.flags(), event.data());
                     break;
                 default:
                     break;

@@ -71,6 +71,11 @@ final class GatheringWrite implements ChannelOutboundBuffer.MessageProcessor {
         return buf.memoryAddress() + buf.readerIndex();
     }
 
+    /** The one buffer gathered when {@link #isSingleBuffer()}. */
+    ByteBuf singleBuffer() {
+        return buffers[0];
+    }
+
     /** Bytes of scratch memory the iovec array needs. */
     int iovecBytes() {
         return iovecs * Iovec.SIZE;

@@ -16,8 +16,9 @@ import java.nio.channels.ClosedChannelException;
 /**
  * The write side of a stream channel: one write in the kernel at a time, taken from the head of the
  * {@link ChannelOutboundBuffer} and applied to it when it completes. Flushed buffers go as one WRITEV gathering
- * them, or as a SEND when there is one buffer; a {@link FileRegion} is copied through a direct buffer in chunks
- * ({@link FileRegionWrite}); other messages are the channel's own ({@code submitMessage}, e.g. passed fds).
+ * them, or as a SEND when there is one buffer (a SEND_ZC from the channel's threshold on: {@link ZeroCopySends});
+ * a {@link FileRegion} is copied through a direct buffer in chunks ({@link FileRegionWrite}); other messages are
+ * the channel's own ({@code submitMessage}, e.g. passed fds).
  *
  * <p>Why one write at a time: the outbound buffer is applied in order, and a partial write (the socket took part
  * of it) must be resumed from the first unsent byte before anything after it goes.
@@ -32,6 +33,7 @@ final class StreamWrites {
     private final AbstractUringStreamChannel channel;
     private final GatheringWrite gatheringWrite = new GatheringWrite();
     private final FileRegionWrite fileRegionWrite = new FileRegionWrite();
+    private final ZeroCopySends zeroCopySends = new ZeroCopySends();
     /**
      * A write is in the kernel. Stays set until its written buffers are removed from the outbound buffer, so
      * that a listener writing and flushing from inside that removal does not gather them a second time.
@@ -116,6 +118,9 @@ final class StreamWrites {
             // One contiguous buffer: no iovec needed, and a ByteBuf's readable bytes always fit SEND's length.
             ops.clear().opcode(Opcode.SEND).fd(channel.socketFd()).address(gatheringWrite.singleBufferAddress())
                     .length((int) bytes).opFlags(LinuxSocket.MSG_NOSIGNAL).data(DATA_GATHER);
+            if (zeroCopySends.accepts(bytes, channel.sendZcThreshold())) {
+                zeroCopySends.prepare(ops);
+            }
         } else {
             int iovecs = channel.handler().reserveScratch(gatheringWrite.iovecBytes());
             if (iovecs < 0) {
@@ -130,6 +135,9 @@ final class StreamWrites {
         if (!submit()) {
             gatheringWrite.completed();
             throw new ClosedChannelException();
+        }
+        if (ops.opcode() == Opcode.SEND_ZC) {
+            zeroCopySends.submitted(ops.data(), gatheringWrite.singleBuffer());
         }
         return true;
     }
@@ -156,6 +164,21 @@ final class StreamWrites {
         opcode = channel.ops.opcode();
         data = channel.ops.data();
         return true;
+    }
+
+    /**
+     * A completion of a SEND_ZC (a gathered buffer's write): its result goes on as a SEND's would; its notification
+     * only unpins the buffer. A socket that refuses zero copy sent nothing: the write is made again, as a SEND.
+     */
+    void zeroCopyCompleted(int res, int flags, int slot) {
+        if (zeroCopySends.completed(res, flags, slot)) {
+            completed(Opcode.SEND_ZC, res == -Errno.EOPNOTSUPP ? 0 : res, DATA_GATHER);
+        }
+    }
+
+    /** Zero-copy sends that completed on this channel (loop thread): for tests. */
+    long zeroCopySendsCompleted() {
+        return zeroCopySends.completedCount();
     }
 
     /** The write in flight completed with {@code res}: applies it to the outbound buffer and goes on. */

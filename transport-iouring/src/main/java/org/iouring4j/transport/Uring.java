@@ -22,7 +22,7 @@ import org.iouring4j.ring.RingConfig;
  * a system property that turns it off ({@code false}), so the fallback can be run on a kernel that has the
  * feature: {@code iouring4j.multishotAccept}, {@code iouring4j.pollFirst}, {@code iouring4j.sockNonEmpty},
  * {@code iouring4j.cancelAny}, {@code iouring4j.registerRingFd}, {@code iouring4j.submitAll},
- * {@code iouring4j.coopTaskrun}, {@code iouring4j.bufferRing}
+ * {@code iouring4j.coopTaskrun}, {@code iouring4j.bufferRing}, {@code iouring4j.sendZc}
  * (and per event loop {@link UringIoHandlerConfig#singleIssuer()} and {@link UringIoHandlerConfig#deferTaskrun()}).
  */
 public final class Uring {
@@ -69,6 +69,11 @@ public final class Uring {
     static final boolean BUFFER_RING = enabled("bufferRing", KERNEL != null && KERNEL.multishotRecv());
     /** {@code IORING_REGISTER_RING_FDS} (5.18): each enter skips the fd lookup. */
     static final boolean REGISTER_RING_FD = enabled("registerRingFd", KERNEL != null && KERNEL.registeredRingFd());
+    /**
+     * SEND_ZC (6.0): a stream channel's writes at or above its {@link UringChannelOption#SEND_ZC_THRESHOLD} go zero
+     * copy; off, the option is ignored and they are SENDs. The opcode probe is exact: a kernel lists only what it has.
+     */
+    static final boolean SEND_ZC = enabled("sendZc", KERNEL != null && Probe.system().isSupported(Opcode.SEND_ZC));
     /**
      * The optional setup flags a loop may ask for: what the kernel accepts, minus the switched-off ones
      * ({@code SUBMIT_ALL} 5.18; {@code COOP_TASKRUN} 5.19). {@code SINGLE_ISSUER} and {@code DEFER_TASKRUN}
@@ -195,6 +200,11 @@ public final class Uring {
         return REGISTER_RING_FD;
     }
 
+    /** Whether stream channels may send zero copy ({@code -Diouring4j.sendZc}, Linux 6.0). */
+    public static boolean isSendZcEnabled() {
+        return SEND_ZC;
+    }
+
     /**
      * The optional {@code IORING_SETUP_*} flags event loops may use beyond what their config switches
      * ({@code SUBMIT_ALL}, {@code COOP_TASKRUN}, {@code TASKRUN_FLAG}, {@code SINGLE_ISSUER},
@@ -207,7 +217,8 @@ public final class Uring {
     /** The optional features in use and the kernel's, for logs and bug reports. */
     public static String describeFeatures() {
         return "multishotAccept=" + MULTISHOT_ACCEPT + ", pollFirst=" + POLL_FIRST + ", sockNonEmpty=" + SOCK_NONEMPTY
-                + ", cancelAny=" + CANCEL_ANY + ", bufferRing=" + BUFFER_RING + ", registerRingFd=" + REGISTER_RING_FD + ", optionalSetupFlags=0x"
+                + ", cancelAny=" + CANCEL_ANY + ", bufferRing=" + BUFFER_RING + ", registerRingFd=" + REGISTER_RING_FD
+                + ", sendZc=" + SEND_ZC + ", optionalSetupFlags=0x"
                 + Integer.toHexString(OPTIONAL_SETUP_FLAGS) + " (kernel: " + KERNEL + ")";
     }
 }

@@ -61,6 +61,16 @@ public final class UringChannelOption {
      * {@link StreamReadMode#MULTISHOT} receives into the loop's provided-buffer ring.
      */
     public static final ChannelOption<StreamReadMode> STREAM_READ_MODE = option("STREAM_READ_MODE");
+    /**
+     * Zero-copy sends on a stream channel: a write of one contiguous buffer of at least this many bytes is a
+     * {@code SEND_ZC} (Linux 6.0), which sends from the buffer's pages instead of copying them into the socket; the
+     * buffer is released once the kernel says it is done with it, which may be after the write's promise
+     * completed. {@code -1}, the default: off; {@code 0}: every such write. A write gathering several buffers stays
+     * a copying WRITEV. Where the kernel lacks SEND_ZC (or {@code -Diouring4j.sendZc=false}) the option is
+     * ignored, and a socket that cannot send zero copy (a Unix socket) is sent to by copy after its first refusal.
+     * Zero copy pays for large writes to a network device; on loopback the receiver copies anyway.
+     */
+    public static final ChannelOption<Integer> SEND_ZC_THRESHOLD = option("SEND_ZC_THRESHOLD");
 
     private UringChannelOption() {
     }

@@ -102,6 +102,11 @@ public final class UringDomainSocketChannel extends AbstractUringStreamChannel i
     }
 
     @Override
+    int sendZcThreshold() {
+        return config.getSendZcThreshold();
+    }
+
+    @Override
     long prepareDescriptorRead(StreamReadBuffers buffers, int length) {
         if (config.getReadMode() != DomainSocketReadMode.FILE_DESCRIPTORS) {
             return 0;

@@ -25,6 +25,7 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
     private volatile DomainSocketReadMode readMode = DomainSocketReadMode.BYTES;
     private volatile boolean allowHalfClosure;
     private volatile StreamReadMode streamReadMode = StreamReadMode.DEFAULT;
+    private volatile int sendZcThreshold = ZeroCopySends.OFF;
 
     UringDomainSocketChannelConfig(UringDomainSocketChannel channel) {
         super(channel);
@@ -35,7 +36,7 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), UnixChannelOption.DOMAIN_SOCKET_READ_MODE,
                 ChannelOption.ALLOW_HALF_CLOSURE, ChannelOption.SO_SNDBUF, ChannelOption.SO_RCVBUF,
-                UringChannelOption.STREAM_READ_MODE);
+                UringChannelOption.STREAM_READ_MODE, UringChannelOption.SEND_ZC_THRESHOLD);
     }
 
     @Override
@@ -49,6 +50,9 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
         }
         if (option == UringChannelOption.STREAM_READ_MODE) {
             return (T) getStreamReadMode();
+        }
+        if (option == UringChannelOption.SEND_ZC_THRESHOLD) {
+            return (T) Integer.valueOf(getSendZcThreshold());
         }
         if (option == ChannelOption.SO_SNDBUF) {
             return (T) Integer.valueOf(getSendBufferSize());
@@ -68,6 +72,8 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
             setAllowHalfClosure((Boolean) value);
         } else if (option == UringChannelOption.STREAM_READ_MODE) {
             setStreamReadMode((StreamReadMode) value);
+        } else if (option == UringChannelOption.SEND_ZC_THRESHOLD) {
+            setSendZcThreshold((Integer) value);
         } else if (option == ChannelOption.SO_SNDBUF) {
             setSendBufferSize((Integer) value);
         } else if (option == ChannelOption.SO_RCVBUF) {
@@ -111,6 +117,17 @@ public final class UringDomainSocketChannelConfig extends DefaultChannelConfig
 
     public UringDomainSocketChannelConfig setStreamReadMode(StreamReadMode mode) {
         this.streamReadMode = ObjectUtil.checkNotNull(mode, "mode");
+        return this;
+    }
+
+    /** The size from which writes go zero copy, or -1 for never ({@link UringChannelOption#SEND_ZC_THRESHOLD}). */
+    public int getSendZcThreshold() {
+        return sendZcThreshold;
+    }
+
+    /** @param threshold -1 (never), or the fewest bytes a write sends zero copy (0: every write) */
+    public UringDomainSocketChannelConfig setSendZcThreshold(int threshold) {
+        this.sendZcThreshold = ObjectUtil.checkInRange(threshold, ZeroCopySends.OFF, Integer.MAX_VALUE, "threshold");
         return this;
     }
 

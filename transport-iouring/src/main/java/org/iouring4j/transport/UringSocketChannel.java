@@ -69,6 +69,11 @@ public final class UringSocketChannel extends AbstractUringStreamChannel impleme
     }
 
     @Override
+    int sendZcThreshold() {
+        return config.getSendZcThreshold();
+    }
+
+    @Override
     boolean lingersOnClose() {
         return config.lingersOnClose();
     }

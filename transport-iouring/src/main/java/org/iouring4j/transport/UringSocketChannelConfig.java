@@ -21,6 +21,7 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
     private final UringSocketChannel channel;
     private volatile boolean allowHalfClosure;
     private volatile StreamReadMode streamReadMode = StreamReadMode.DEFAULT;
+    private volatile int sendZcThreshold = ZeroCopySends.OFF;
     /**
      * {@code SO_LINGER} was set to a positive time through this config, so {@code close(2)} may block: the
      * channel then closes off the loop. Remembered rather than asked of the socket, which would cost a
@@ -48,7 +49,8 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
                 UringChannelOption.TCP_CORK, UringChannelOption.TCP_QUICKACK, UringChannelOption.TCP_KEEPIDLE,
                 UringChannelOption.TCP_KEEPINTVL, UringChannelOption.TCP_KEEPCNT,
                 UringChannelOption.TCP_USER_TIMEOUT, UringChannelOption.TCP_NOTSENT_LOWAT,
-                UringChannelOption.TCP_FASTOPEN_CONNECT, UringChannelOption.STREAM_READ_MODE);
+                UringChannelOption.TCP_FASTOPEN_CONNECT, UringChannelOption.STREAM_READ_MODE,
+                UringChannelOption.SEND_ZC_THRESHOLD);
     }
 
     @Override
@@ -80,6 +82,9 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
         }
         if (option == UringChannelOption.STREAM_READ_MODE) {
             return (T) getStreamReadMode();
+        }
+        if (option == UringChannelOption.SEND_ZC_THRESHOLD) {
+            return (T) Integer.valueOf(getSendZcThreshold());
         }
         if (option == UringChannelOption.TCP_CORK) {
             return (T) Boolean.valueOf(SocketOptions.getBoolean(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_CORK));
@@ -120,6 +125,8 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
             setAllowHalfClosure((Boolean) value);
         } else if (option == UringChannelOption.STREAM_READ_MODE) {
             setStreamReadMode((StreamReadMode) value);
+        } else if (option == UringChannelOption.SEND_ZC_THRESHOLD) {
+            setSendZcThreshold((Integer) value);
         } else if (option == UringChannelOption.TCP_CORK) {
             SocketOptions.setBoolean(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_CORK, (Boolean) value);
         } else if (option == UringChannelOption.TCP_QUICKACK) {
@@ -262,6 +269,17 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
 
     public UringSocketChannelConfig setStreamReadMode(StreamReadMode mode) {
         this.streamReadMode = ObjectUtil.checkNotNull(mode, "mode");
+        return this;
+    }
+
+    /** The size from which writes go zero copy, or -1 for never ({@link UringChannelOption#SEND_ZC_THRESHOLD}). */
+    public int getSendZcThreshold() {
+        return sendZcThreshold;
+    }
+
+    /** @param threshold -1 (never), or the fewest bytes a write sends zero copy (0: every write) */
+    public UringSocketChannelConfig setSendZcThreshold(int threshold) {
+        this.sendZcThreshold = ObjectUtil.checkInRange(threshold, ZeroCopySends.OFF, Integer.MAX_VALUE, "threshold");
         return this;
     }
 

@@ -15,6 +15,7 @@ import io.netty.testsuite.transport.socket.SocketTestPermutation;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import org.iouring4j.transport.UringChannelOption;
 import org.iouring4j.transport.UringDatagramChannel;
 import org.iouring4j.transport.UringDomainDatagramChannel;
 import org.iouring4j.transport.UringDomainSocketChannel;
@@ -131,6 +132,20 @@ public final class UringSocketTestPermutation extends SocketTestPermutation {
     @Override
     public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socketWithFastOpen() {
         return withoutNioOnly(combo(serverSocket(), clientSocketWithFastOpen()));
+    }
+
+    /**
+     * {@link #socket()} with iouring4j's channels sending zero copy from {@code threshold} bytes on
+     * ({@link UringChannelOption#SEND_ZC_THRESHOLD}); NIO's, which do not know the option, as they are.
+     */
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socketWithSendZcThreshold(int threshold) {
+        List<BootstrapFactory<ServerBootstrap>> servers = serverSocket();
+        List<BootstrapFactory<Bootstrap>> clients = clientSocket();
+        BootstrapFactory<ServerBootstrap> uringServer = servers.get(0);
+        BootstrapFactory<Bootstrap> uringClient = clients.get(0);
+        servers.set(0, () -> uringServer.newInstance().childOption(UringChannelOption.SEND_ZC_THRESHOLD, threshold));
+        clients.set(0, () -> uringClient.newInstance().option(UringChannelOption.SEND_ZC_THRESHOLD, threshold));
+        return withoutNioOnly(combo(servers, clients));
     }
 
     /** The combinations are built server-major with NIO last on both sides: the last one is NIO x NIO. */
