@@ -2,6 +2,7 @@ package org.iouring4j.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.FileRegion;
 import io.netty.util.internal.StringUtil;
 import org.iouring4j.ring.Errno;
@@ -16,8 +17,10 @@ import java.nio.channels.ClosedChannelException;
 /**
  * The write side of a stream channel: one write in the kernel at a time, taken from the head of the
  * {@link ChannelOutboundBuffer} and applied to it when it completes. Flushed buffers go as one WRITEV gathering
- * them, or as a SEND when there is one buffer; a {@link FileRegion} is copied through a direct buffer in chunks
- * ({@link FileRegionWrite}); other messages are the channel's own ({@code submitMessage}, e.g. passed fds).
+ * them, or as a SEND when there is one buffer; a {@link DefaultFileRegion} is spliced from its file
+ * ({@link SpliceFileRegionWrite}), and other file regions (or one whose file cannot be had as a descriptor) are
+ * copied through a direct buffer in chunks ({@link FileRegionWrite}); other messages are the channel's own
+ * ({@code submitMessage}, e.g. passed fds).
  *
  * <p>Why one write at a time: the outbound buffer is applied in order, and a partial write (the socket took part
  * of it) must be resumed from the first unsent byte before anything after it goes.
@@ -32,6 +35,8 @@ final class StreamWrites {
     private final AbstractUringStreamChannel channel;
     private final GatheringWrite gatheringWrite = new GatheringWrite();
     private final FileRegionWrite fileRegionWrite = new FileRegionWrite();
+    /** Made on the channel's first spliced region: most channels never send one. */
+    private SpliceFileRegionWrite spliceWrite;
     /**
      * A write is in the kernel. Stays set until its written buffers are removed from the outbound buffer, so
      * that a listener writing and flushing from inside that removal does not gather them a second time.
@@ -57,7 +62,18 @@ final class StreamWrites {
     }
 
     void cancel() {
-        channel.cancel(opcode, data);
+        if (opcode == Opcode.SPLICE) {
+            spliceWrite.cancel();
+        } else {
+            channel.cancel(opcode, data);
+        }
+    }
+
+    /** The socket is closed and every completion is in: what splicing kept open (its pipe) is closed. */
+    void closed() {
+        if (spliceWrite != null) {
+            spliceWrite.close();
+        }
     }
 
     /** The channel closes after the write in flight completes (see {@link #closeWhenDone}). */
@@ -91,7 +107,11 @@ final class StreamWrites {
                     return;
                 }
             } else if (msg instanceof FileRegion) {
-                if (fileRegionWrite.next(in, (FileRegion) msg, channel.alloc()) && submitFileChunk()) {
+                int spliced = msg instanceof DefaultFileRegion && FileRegionDescriptor.isUsable()
+                        ? startSplice(in, (DefaultFileRegion) msg) : SpliceFileRegionWrite.COPY;
+                if (spliced == SpliceFileRegionWrite.SUBMITTED
+                        || spliced == SpliceFileRegionWrite.COPY
+                        && fileRegionWrite.next(in, (FileRegion) msg, channel.alloc()) && submitFileChunk()) {
                     return;
                 }
             } else if (channel.submitMessage(msg)) {
@@ -134,6 +154,18 @@ final class StreamWrites {
         return true;
     }
 
+    private int startSplice(ChannelOutboundBuffer in, DefaultFileRegion region) throws Exception {
+        if (spliceWrite == null) {
+            spliceWrite = new SpliceFileRegionWrite(channel);
+        }
+        int started = spliceWrite.start(in, region);
+        if (started == SpliceFileRegionWrite.SUBMITTED) {
+            inFlight = true;
+            opcode = Opcode.SPLICE;
+        }
+        return started;
+    }
+
     /** Submits the chunk {@link #fileRegionWrite} holds; false (and the chunk released) if the channel is gone. */
     private boolean submitFileChunk() throws ClosedChannelException {
         ByteBuf chunk = fileRegionWrite.chunk();
@@ -160,6 +192,12 @@ final class StreamWrites {
 
     /** The write in flight completed with {@code res}: applies it to the outbound buffer and goes on. */
     void completed(int opcode, int res, int data) {
+        if (opcode == Opcode.SPLICE) {
+            if (spliceWrite.completed(data, res)) {
+                spliceStepCompleted();
+            }
+            return;
+        }
         if (data == DATA_GATHER) {
             gatheringWrite.completed();
         }
@@ -202,6 +240,46 @@ final class StreamWrites {
             unsafe.close(unsafe.voidPromise());
         } else {
             unsafe.writeMore();
+        }
+    }
+
+    /** Both splices of a step are in: applies the step, then goes on with the region, or past it. */
+    private void spliceStepCompleted() {
+        AbstractUringStreamChannel.StreamUnsafe unsafe = (AbstractUringStreamChannel.StreamUnsafe) channel.unsafe();
+        boolean closePending = channel.isClosePending();
+        boolean open = channel.isOpen();
+        inFlight = false;
+        if (!open || unsafe.outboundBuffer() == null && !closePending) { // closed or shut down
+            spliceWrite.finishRegion();
+            if (closeWhenDone && open) {
+                unsafe.close(unsafe.voidPromise());
+            }
+            return;
+        }
+        ChannelOutboundBuffer in = outbound;
+        Throwable failure = spliceWrite.applyStep(in);
+        boolean regionDone = failure == null && spliceWrite.isRegionDone();
+        if (failure != null || regionDone || closePending || closeWhenDone) {
+            spliceWrite.finishRegion();
+            if (regionDone) {
+                in.remove();
+            }
+            if (closePending) {
+                return; // Netty fails what was not written
+            }
+            if (failure != null) {
+                unsafe.writeFailed(failure);
+            } else if (closeWhenDone) {
+                unsafe.close(unsafe.voidPromise());
+            } else {
+                unsafe.writeMore();
+            }
+            return;
+        }
+        if (spliceWrite.submitStep()) {
+            inFlight = true;
+        } else {
+            spliceWrite.finishRegion();
         }
     }
 }

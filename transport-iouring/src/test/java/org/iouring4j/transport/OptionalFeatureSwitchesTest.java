@@ -4,6 +4,8 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.KernelFeatures;
+import org.iouring4j.ring.Opcode;
+import org.iouring4j.ring.Probe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -34,6 +36,7 @@ class OptionalFeatureSwitchesTest {
         assertEquals(kernel.sockNonEmpty() && switchedOn("sockNonEmpty"), Uring.isSockNonEmptyEnabled());
         assertEquals(kernel.cancelAny() && switchedOn("cancelAny"), Uring.isCancelAnyEnabled());
         assertEquals(kernel.registeredRingFd() && switchedOn("registerRingFd"), Uring.isRegisterRingFdEnabled());
+        assertEquals(Probe.system().isSupported(Opcode.SPLICE) && switchedOn("splice"), Uring.isSpliceEnabled());
         assertEquals(switchedOn("submitAll"),
                 (Uring.optionalSetupFlagsEnabled() & IoUring.IORING_SETUP_SUBMIT_ALL) != 0);
         assertEquals(switchedOn("coopTaskrun"),
