@@ -259,7 +259,10 @@ final class StreamWrites {
         ChannelOutboundBuffer in = outbound;
         Throwable failure = spliceWrite.applyStep(in);
         boolean regionDone = failure == null && spliceWrite.isRegionDone();
-        if (failure != null || regionDone || closePending || closeWhenDone) {
+        // With the peer's end of input seen (closeWhenDone), the region goes on rather than stops here: a peer that
+        // reset fails the next splice at once, reported as the reset it is; one that only shut its output down
+        // may still be reading, and the close follows the region.
+        if (failure != null || regionDone || closePending) {
             spliceWrite.finishRegion();
             if (regionDone) {
                 in.remove();
