@@ -4,35 +4,37 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.DefaultFileRegion;
 import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.FileDescriptors;
-import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.Opcode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link DefaultFileRegion} sent without copying: its file's pages go into a pipe and from the pipe into the
- * socket, by two SPLICE ops per step. A step that finds the pipe empty splices up to a pipe's worth from the file
- * ({@code IOSQE_IO_LINK}ed) to a splice of as much from the pipe into the socket; one that finds bytes left in the
- * pipe only drains them. The step is over when both of its completions are in; then the next one is submitted, so
- * the channel's one write in flight is the region until it is done.
+ * socket, by SPLICE ops, one in the kernel at a time: a pipe's worth from the file while the pipe is empty, then
+ * what the pipe holds into the socket, until the region is done. The channel's one write in flight is the region.
  *
- * <p>A short splice from the file (at its end, or a page boundary short of a full pipe) breaks the link: the
- * kernel cancels the splice into the socket, and the next step drains what the pipe holds. The socket may also
- * take less than the pipe held; what is left is drained the same way. A splice from the file that moves nothing
- * before the region's end means the file is shorter than the region: the write fails, as Netty's own transports
- * fail it. A failed splice into the socket (a peer gone: EPIPE, ECONNRESET) fails the write with a
+ * <p>The file may give less than asked (at a page boundary short of a full pipe), the socket may take less than the
+ * pipe holds: either way the next op drains the pipe before the file is read again. A splice from the file that
+ * moves nothing before the region's end means the file is shorter than the region: the write fails, as Netty's own
+ * transports fail it. A failed splice into the socket (a peer gone: EPIPE, ECONNRESET) fails the write with a
  * {@link NativeIoException} naming SPLICE.
+ *
+ * <p>Why not the two splices of a step linked ({@code IOSQE_IO_LINK}), saving a loop iteration per step: SPLICE
+ * always runs in the kernel's io-wq workers, and the linked one is queued there only once its predecessor has
+ * completed, by task work; an ASYNC_CANCEL arriving in between finds nothing (ENOENT), and the splice then waits,
+ * uncancelled, for a peer that may never read, holding the channel's close up for good (seen in this transport's
+ * tests). One op at a time, each is in io-wq from its submission on, where a cancel always finds it (a splice
+ * waiting there is interrupted). A bigger pipe than the default makes up for part of the iterations.
  *
  * <p>Why a pipe per channel, made on its first region and closed with the channel (after its last completion):
  * bytes left in the pipe belong to that channel's stream, also across a move to another loop, and a pipe shared by
- * a loop's channels could only serve one step at a time. Why a blocking pipe: SPLICE always runs in the kernel's
- * io-wq workers, which may block; should the two splices of a step ever meet out of order (a full SQ submits the
- * first without its link), a blocking pipe makes the second wait for the first where a non-blocking one would
- * answer EAGAIN. Cancelling interrupts a blocked worker.
+ * a loop's channels could only serve one of them at a time. It is a blocking pipe: each op finds the pipe as it
+ * needs it (room, or bytes), so nothing waits on the pipe, and no EAGAIN from it needs retrying.
  *
  * <p>The file's descriptor is this class's own ({@link FileRegionDescriptor}), closed when the region is done or
  * given up, never while a splice may still use it. Loop thread only.
@@ -46,9 +48,14 @@ final class SpliceFileRegionWrite {
     /** {@link #start} found no descriptor to splice from: copy the region. */
     static final int COPY = 2;
 
-    /** Data tags of the two splices of a step. */
+    /** Data tags of the two kinds of splice: file to pipe, pipe to socket. */
     static final int DATA_FROM_FILE = 4;
     static final int DATA_TO_SOCKET = 5;
+    /**
+     * The pipe size asked for: 4 steps of the default 64 KiB in one. Refused (EPERM) once the user's pipes hold
+     * {@code /proc/sys/fs/pipe-user-pages-soft} pages, when the pipe keeps the size it has.
+     */
+    private static final int PIPE_SIZE = 256 * 1024;
     /** What a splice interrupted in a worker by a cancel may answer: the kernel's ERESTARTSYS. */
     private static final int ERESTARTSYS = 512;
     /** Bytes spliced into sockets by every channel, for tests and diagnostics. */
@@ -67,12 +74,6 @@ final class SpliceFileRegionWrite {
     private long sent;
     /** Where the region stood when splicing began (the bytes already counted by others). */
     private long startedAt;
-
-    /** The step in the kernel: completions still to come, what was asked of the file, and the two results. */
-    private int pending;
-    private int fileLength;
-    private int fileResult;
-    private int socketResult;
 
     SpliceFileRegionWrite(AbstractUringStreamChannel channel) {
         this.channel = channel;
@@ -115,7 +116,7 @@ final class SpliceFileRegionWrite {
         }
         if (!submitStep()) {
             finishRegion();
-            throw new java.nio.channels.ClosedChannelException();
+            throw new ClosedChannelException();
         }
         return SUBMITTED;
     }
@@ -128,96 +129,63 @@ final class SpliceFileRegionWrite {
         pipeReadEnd = pipe[0];
         pipeWriteEnd = pipe[1];
         try {
-            pipeSize = FileDescriptors.pipeSize(pipeReadEnd);
-        } catch (NativeIoException e) {
-            closePipe();
-            throw e;
+            pipeSize = FileDescriptors.setPipeSize(pipeWriteEnd, PIPE_SIZE);
+        } catch (NativeIoException refused) {
+            try {
+                pipeSize = FileDescriptors.pipeSize(pipeReadEnd);
+            } catch (NativeIoException e) {
+                closePipe();
+                throw e;
+            }
         }
     }
 
     /**
-     * Submits the region's next step: drain the pipe, or fill it from the file and drain it (linked).
+     * Submits the region's next op: drain the pipe into the socket, or fill it from the file.
      *
-     * @return false if the channel submits nothing more (it is closing); nothing is then in the kernel
+     * @return false if the channel submits nothing more (it is closing)
      */
     boolean submitStep() {
-        UringIoOps ops = channel.ops;
         int buffered = (int) (read - sent);
-        fileLength = 0;
-        fileResult = 0;
-        socketResult = 0;
-        pending = 0;
-        int length = buffered;
-        if (buffered == 0) {
-            length = (int) Math.min(pipeSize, region.count() - read);
-            ops.clear().opcode(Opcode.SPLICE).fd(pipeWriteEnd).offset(-1).address(region.position() + read)
-                    .spliceFdIn(fileFd).length(length).sqeFlags(IoUring.IOSQE_IO_LINK).data(DATA_FROM_FILE);
-            if (channel.submit() == -1) {
-                return false;
-            }
-            fileLength = length;
-            pending++;
-        }
-        ops.clear().opcode(Opcode.SPLICE).fd(channel.socketFd()).offset(-1).address(-1).spliceFdIn(pipeReadEnd)
-                .length(length).data(DATA_TO_SOCKET);
-        if (channel.submit() != -1) {
-            pending++;
-        }
-        return pending > 0;
-    }
-
-    /** Cancels the splices of the step in the kernel. */
-    void cancel() {
-        channel.cancel(Opcode.SPLICE, DATA_FROM_FILE);
-        channel.cancel(Opcode.SPLICE, DATA_TO_SOCKET);
-    }
-
-    /**
-     * One splice of the step completed.
-     *
-     * @return true once the step's last completion is in ({@link #applyStep} next)
-     */
-    boolean completed(int data, int res) {
-        if (data == DATA_FROM_FILE) {
-            fileResult = res;
+        UringIoOps ops = channel.ops.clear().opcode(Opcode.SPLICE);
+        if (buffered > 0) {
+            ops.fd(channel.socketFd()).offset(-1).address(-1).spliceFdIn(pipeReadEnd).length(buffered)
+                    .data(DATA_TO_SOCKET);
         } else {
-            socketResult = res;
+            int length = (int) Math.min(pipeSize, region.count() - read);
+            ops.fd(pipeWriteEnd).offset(-1).address(region.position() + read).spliceFdIn(fileFd).length(length)
+                    .data(DATA_FROM_FILE);
         }
-        return --pending == 0;
+        return channel.submit() != -1;
     }
 
     /**
-     * Applies the completed step: what reached the socket is progress of the region (and of {@code in}).
+     * Applies a completed splice: what reached the socket is progress of the region (and of {@code in}).
      *
      * @return why the write failed, or null
      */
-    Throwable applyStep(ChannelOutboundBuffer in) {
-        Throwable fileFailure = null;
-        if (fileLength > 0) {
-            if (fileResult > 0) {
-                read += fileResult;
-            } else if (fileResult == 0) {
-                fileFailure = new IOException("SPLICE found the end of the file at byte " + (region.position() + read)
+    Throwable completed(ChannelOutboundBuffer in, int data, int res) {
+        if (data == DATA_FROM_FILE) {
+            if (res > 0) {
+                read += res;
+            } else if (res == 0) {
+                return new IOException("SPLICE found the end of the file at byte " + (region.position() + read)
                         + ", before the end of the region (position " + region.position() + ", count "
                         + region.count() + "): the file is shorter than the region");
-            } else if (!interrupted(fileResult)) {
-                fileFailure = new NativeIoException("SPLICE", fileResult);
+            } else if (!interrupted(res)) {
+                return new NativeIoException("SPLICE", res);
             }
-        }
-        if (socketResult > 0) {
-            sent += socketResult;
+        } else if (res > 0) {
+            sent += res;
             FileRegionDescriptor.setTransferred(region, sent);
-            in.progress(socketResult);
-        } else if (socketResult == 0) {
-            if (read > sent && fileFailure == null) {
-                // Cannot happen while the pipe holds bytes and has a writer; said rather than retried for ever.
-                return new IOException("SPLICE into the socket moved nothing with " + (read - sent)
-                        + " bytes in the pipe");
-            }
-        } else if (!interrupted(socketResult) && socketResult != -Errno.EAGAIN) {
-            return new NativeIoException("SPLICE", socketResult);
+            in.progress(res);
+        } else if (res == 0) {
+            // Cannot happen while the pipe holds bytes and has a writer; said rather than retried for ever.
+            return new IOException("SPLICE into the socket moved nothing with " + (read - sent) + " bytes in the pipe");
+        } else if (!interrupted(res)) {
+            return new NativeIoException("SPLICE", res);
         }
-        return fileFailure;
+        return null;
     }
 
     /** Cancelled (by a close or a move), or a linked splice after a short one: not a failure, nothing moved. */

@@ -62,11 +62,7 @@ final class StreamWrites {
     }
 
     void cancel() {
-        if (opcode == Opcode.SPLICE) {
-            spliceWrite.cancel();
-        } else {
-            channel.cancel(opcode, data);
-        }
+        channel.cancel(opcode, data);
     }
 
     /** The socket is closed and every completion is in: what splicing kept open (its pipe) is closed. */
@@ -160,8 +156,7 @@ final class StreamWrites {
         }
         int started = spliceWrite.start(in, region);
         if (started == SpliceFileRegionWrite.SUBMITTED) {
-            inFlight = true;
-            opcode = Opcode.SPLICE;
+            spliceSubmitted();
         }
         return started;
     }
@@ -193,9 +188,7 @@ final class StreamWrites {
     /** The write in flight completed with {@code res}: applies it to the outbound buffer and goes on. */
     void completed(int opcode, int res, int data) {
         if (opcode == Opcode.SPLICE) {
-            if (spliceWrite.completed(data, res)) {
-                spliceStepCompleted();
-            }
+            spliceCompleted(res, data);
             return;
         }
         if (data == DATA_GATHER) {
@@ -243,8 +236,15 @@ final class StreamWrites {
         }
     }
 
-    /** Both splices of a step are in: applies the step, then goes on with the region, or past it. */
-    private void spliceStepCompleted() {
+    /** The splice in flight was submitted (by {@link #spliceWrite}, which described it in the channel's ops). */
+    private void spliceSubmitted() {
+        inFlight = true;
+        opcode = Opcode.SPLICE;
+        data = channel.ops.data();
+    }
+
+    /** A splice completed: applies it, then goes on with the region, or past it. */
+    private void spliceCompleted(int res, int data) {
         AbstractUringStreamChannel.StreamUnsafe unsafe = (AbstractUringStreamChannel.StreamUnsafe) channel.unsafe();
         boolean closePending = channel.isClosePending();
         boolean open = channel.isOpen();
@@ -257,7 +257,7 @@ final class StreamWrites {
             return;
         }
         ChannelOutboundBuffer in = outbound;
-        Throwable failure = spliceWrite.applyStep(in);
+        Throwable failure = spliceWrite.completed(in, data, res);
         boolean regionDone = failure == null && spliceWrite.isRegionDone();
         // With the peer's end of input seen (closeWhenDone), the region goes on rather than stops here: a peer that
         // reset fails the next splice at once, reported as the reset it is; one that only shut its output down
@@ -280,7 +280,7 @@ final class StreamWrites {
             return;
         }
         if (spliceWrite.submitStep()) {
-            inFlight = true;
+            spliceSubmitted();
         } else {
             spliceWrite.finishRegion();
         }
