@@ -14,7 +14,12 @@ public final class FileDescriptors {
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0x40;
     public static final int O_TRUNC = 0x200;
+    /** Non-blocking (x86_64, aarch64 and the other generic-ABI architectures; not alpha, sparc, parisc). */
+    public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final int F_GETPIPE_SZ = 1032;
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 0x80000;
@@ -24,10 +29,41 @@ public final class FileDescriptors {
 
     /** A close-on-exec pipe: {@code [readEnd, writeEnd]}. */
     public static int[] pipe() throws NativeIoException {
+        return pipe(0);
+    }
+
+    /**
+     * A close-on-exec pipe with more {@code pipe2} flags (e.g. {@link #O_NONBLOCK}): {@code [readEnd, writeEnd]}.
+     */
+    public static int[] pipe(int flags) throws NativeIoException {
         try (NativeMemory fds = NativeMemory.allocate(2 * Integer.BYTES)) {
-            check("pipe2", Syscalls.pipe2(fds.address(), O_CLOEXEC));
+            check("pipe2", Syscalls.pipe2(fds.address(), flags | O_CLOEXEC));
             return new int[] {fds.getInt(0), fds.getInt(Integer.BYTES)};
         }
+    }
+
+    /** The capacity of the pipe {@code fd} is an end of, in bytes ({@code F_GETPIPE_SZ}). */
+    public static int pipeSize(int fd) throws NativeIoException {
+        return (int) check("fcntl(F_GETPIPE_SZ)", Syscalls.fcntl(fd, F_GETPIPE_SZ, 0));
+    }
+
+    /**
+     * Asks for a pipe capacity of at least {@code bytes} ({@code F_SETPIPE_SZ}; the kernel rounds up to a power of
+     * two pages). An unprivileged process may not exceed {@code /proc/sys/fs/pipe-max-size}, nor grow pipes once its
+     * user holds {@code pipe-user-pages-soft} pages of them (EPERM).
+     *
+     * @return the capacity the pipe now has
+     */
+    public static int setPipeSize(int fd, int bytes) throws NativeIoException {
+        return (int) check("fcntl(F_SETPIPE_SZ)", Syscalls.fcntl(fd, F_SETPIPE_SZ, bytes));
+    }
+
+    /**
+     * A close-on-exec duplicate of {@code fd} ({@code F_DUPFD_CLOEXEC}): a second descriptor of the same open file,
+     * which stays valid when the original is closed.
+     */
+    public static int dup(int fd) throws NativeIoException {
+        return (int) check("fcntl(F_DUPFD_CLOEXEC)", Syscalls.fcntl(fd, F_DUPFD_CLOEXEC, 0));
     }
 
     /** A connected pair of blocking AF_UNIX stream sockets. */

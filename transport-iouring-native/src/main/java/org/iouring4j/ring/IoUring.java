@@ -93,7 +93,13 @@ public final class IoUring {
     // sqe.rw_flags of READ/READV/WRITE/WRITEV (preadv2's flags)
     /** Do not wait: answer {@code -EAGAIN} when no data is there (on a socket: the read's {@code MSG_DONTWAIT}). */
     public static final int RWF_NOWAIT = 0x8;
-    // sqe.splice_flags
+    // sqe.splice_flags (splice(2)'s flags, plus io_uring's own)
+    /** Move pages rather than copy them where possible (a hint; splice(2)). */
+    public static final int SPLICE_F_MOVE = 1;
+    /** Do not block on the pipe (splice(2)); a pipe opened {@code O_NONBLOCK} implies it. */
+    public static final int SPLICE_F_NONBLOCK = 2;
+    /** More data follows: a socket output holds back a partial segment ({@code MSG_MORE}). */
+    public static final int SPLICE_F_MORE = 4;
     public static final int SPLICE_F_FD_IN_FIXED = 1 << 31;
     /** sqe.file_index value asking the kernel to pick a free direct-descriptor slot. */
     public static final int IORING_FILE_INDEX_ALLOC = ~0;

@@ -68,6 +68,11 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
     }
 
     @Override
+    void fdClosed() {
+        writes.closed();
+    }
+
+    @Override
     boolean isWriteInFlight() {
         return writes.isInFlight();
     }
@@ -289,6 +294,7 @@ abstract class AbstractUringStreamChannel extends AbstractUringChannel implement
                 case Opcode.SEND:
                 case Opcode.WRITEV:
                 case Opcode.SENDMSG:
+                case Opcode.SPLICE:
                     writes.completed(event.opcode(), event.res(), event.data());
                     break;
                 case Opcode.SEND_ZC:

@@ -2,6 +2,7 @@ package org.iouring4j.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.FileRegion;
 import io.netty.util.internal.StringUtil;
 import org.iouring4j.ring.Errno;
@@ -17,8 +18,9 @@ import java.nio.channels.ClosedChannelException;
  * The write side of a stream channel: one write in the kernel at a time, taken from the head of the
  * {@link ChannelOutboundBuffer} and applied to it when it completes. Flushed buffers go as one WRITEV gathering
  * them, or as a SEND when there is one buffer (a SEND_ZC from the channel's threshold on: {@link ZeroCopySends});
- * a {@link FileRegion} is copied through a direct buffer in chunks ({@link FileRegionWrite}); other messages are
- * the channel's own ({@code submitMessage}, e.g. passed fds).
+ * a {@link DefaultFileRegion} is spliced from its file ({@link SpliceFileRegionWrite}), and other file regions (or
+ * one whose file cannot be had as a descriptor) are copied through a direct buffer in chunks
+ * ({@link FileRegionWrite}); other messages are the channel's own ({@code submitMessage}, e.g. passed fds).
  *
  * <p>Why one write at a time: the outbound buffer is applied in order, and a partial write (the socket took part
  * of it) must be resumed from the first unsent byte before anything after it goes.
@@ -34,6 +36,8 @@ final class StreamWrites {
     private final GatheringWrite gatheringWrite = new GatheringWrite();
     private final FileRegionWrite fileRegionWrite = new FileRegionWrite();
     private final ZeroCopySends zeroCopySends = new ZeroCopySends();
+    /** Made on the channel's first spliced region: most channels never send one. */
+    private SpliceFileRegionWrite spliceWrite;
     /**
      * A write is in the kernel. Stays set until its written buffers are removed from the outbound buffer, so
      * that a listener writing and flushing from inside that removal does not gather them a second time.
@@ -60,6 +64,13 @@ final class StreamWrites {
 
     void cancel() {
         channel.cancel(opcode, data);
+    }
+
+    /** The socket is closed and every completion is in: what splicing kept open (its pipe) is closed. */
+    void closed() {
+        if (spliceWrite != null) {
+            spliceWrite.close();
+        }
     }
 
     /** The channel closes after the write in flight completes (see {@link #closeWhenDone}). */
@@ -93,7 +104,11 @@ final class StreamWrites {
                     return;
                 }
             } else if (msg instanceof FileRegion) {
-                if (fileRegionWrite.next(in, (FileRegion) msg, channel.alloc()) && submitFileChunk()) {
+                int spliced = msg instanceof DefaultFileRegion && FileRegionDescriptor.isUsable()
+                        ? startSplice(in, (DefaultFileRegion) msg) : SpliceFileRegionWrite.COPY;
+                if (spliced == SpliceFileRegionWrite.SUBMITTED
+                        || spliced == SpliceFileRegionWrite.COPY
+                        && fileRegionWrite.next(in, (FileRegion) msg, channel.alloc()) && submitFileChunk()) {
                     return;
                 }
             } else if (channel.submitMessage(msg)) {
@@ -142,6 +157,17 @@ final class StreamWrites {
         return true;
     }
 
+    private int startSplice(ChannelOutboundBuffer in, DefaultFileRegion region) throws Exception {
+        if (spliceWrite == null) {
+            spliceWrite = new SpliceFileRegionWrite(channel);
+        }
+        int started = spliceWrite.start(in, region);
+        if (started == SpliceFileRegionWrite.SUBMITTED) {
+            spliceSubmitted();
+        }
+        return started;
+    }
+
     /** Submits the chunk {@link #fileRegionWrite} holds; false (and the chunk released) if the channel is gone. */
     private boolean submitFileChunk() throws ClosedChannelException {
         ByteBuf chunk = fileRegionWrite.chunk();
@@ -183,6 +209,10 @@ final class StreamWrites {
 
     /** The write in flight completed with {@code res}: applies it to the outbound buffer and goes on. */
     void completed(int opcode, int res, int data) {
+        if (opcode == Opcode.SPLICE) {
+            spliceCompleted(res, data);
+            return;
+        }
         if (data == DATA_GATHER) {
             gatheringWrite.completed();
         }
@@ -225,6 +255,56 @@ final class StreamWrites {
             unsafe.close(unsafe.voidPromise());
         } else {
             unsafe.writeMore();
+        }
+    }
+
+    /** The splice in flight was submitted (by {@link #spliceWrite}, which described it in the channel's ops). */
+    private void spliceSubmitted() {
+        inFlight = true;
+        opcode = Opcode.SPLICE;
+        data = channel.ops.data();
+    }
+
+    /** A splice completed: applies it, then goes on with the region, or past it. */
+    private void spliceCompleted(int res, int data) {
+        AbstractUringStreamChannel.StreamUnsafe unsafe = (AbstractUringStreamChannel.StreamUnsafe) channel.unsafe();
+        boolean closePending = channel.isClosePending();
+        boolean open = channel.isOpen();
+        inFlight = false;
+        if (!open || unsafe.outboundBuffer() == null && !closePending) { // closed or shut down
+            spliceWrite.finishRegion();
+            if (closeWhenDone && open) {
+                unsafe.close(unsafe.voidPromise());
+            }
+            return;
+        }
+        ChannelOutboundBuffer in = outbound;
+        Throwable failure = spliceWrite.completed(in, data, res);
+        boolean regionDone = failure == null && spliceWrite.isRegionDone();
+        // With the peer's end of input seen (closeWhenDone), the region goes on rather than stops here: a peer that
+        // reset fails the next splice at once, reported as the reset it is; one that only shut its output down
+        // may still be reading, and the close follows the region.
+        if (failure != null || regionDone || closePending) {
+            spliceWrite.finishRegion();
+            if (regionDone) {
+                in.remove();
+            }
+            if (closePending) {
+                return; // Netty fails what was not written
+            }
+            if (failure != null) {
+                unsafe.writeFailed(failure);
+            } else if (closeWhenDone) {
+                unsafe.close(unsafe.voidPromise());
+            } else {
+                unsafe.writeMore();
+            }
+            return;
+        }
+        if (spliceWrite.submitStep()) {
+            spliceSubmitted();
+        } else {
+            spliceWrite.finishRegion();
         }
     }
 }

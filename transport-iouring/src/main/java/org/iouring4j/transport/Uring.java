@@ -22,7 +22,7 @@ import org.iouring4j.ring.RingConfig;
  * a system property that turns it off ({@code false}), so the fallback can be run on a kernel that has the
  * feature: {@code iouring4j.multishotAccept}, {@code iouring4j.pollFirst}, {@code iouring4j.sockNonEmpty},
  * {@code iouring4j.cancelAny}, {@code iouring4j.registerRingFd}, {@code iouring4j.submitAll},
- * {@code iouring4j.coopTaskrun}, {@code iouring4j.bufferRing}, {@code iouring4j.sendZc}
+ * {@code iouring4j.coopTaskrun}, {@code iouring4j.bufferRing}, {@code iouring4j.sendZc}, {@code iouring4j.splice}
  * (and per event loop {@link UringIoHandlerConfig#singleIssuer()} and {@link UringIoHandlerConfig#deferTaskrun()}).
  */
 public final class Uring {
@@ -67,6 +67,12 @@ public final class Uring {
      * armed and hold no buffer while idle; without it they read as {@link StreamReadMode#RECV} does.
      */
     static final boolean BUFFER_RING = enabled("bufferRing", KERNEL != null && KERNEL.multishotRecv());
+    /**
+     * SPLICE (5.7, below the floor, yet probed rather than required): a {@code DefaultFileRegion} goes from its file
+     * through a pipe into the socket; switched off, or where the kernel refuses it, it is copied through a buffer.
+     */
+    static final boolean SPLICE = enabled("splice", UNAVAILABILITY_CAUSE == null
+            && Probe.system().isSupported(Opcode.SPLICE));
     /** {@code IORING_REGISTER_RING_FDS} (5.18): each enter skips the fd lookup. */
     static final boolean REGISTER_RING_FD = enabled("registerRingFd", KERNEL != null && KERNEL.registeredRingFd());
     /**
@@ -195,6 +201,14 @@ public final class Uring {
         return BUFFER_RING;
     }
 
+    /**
+     * Whether a {@code DefaultFileRegion} is sent by SPLICE from its file ({@code -Diouring4j.splice}); otherwise
+     * every file region is copied through a buffer.
+     */
+    public static boolean isSpliceEnabled() {
+        return SPLICE;
+    }
+
     /** Whether event loops enter their rings by a registered ring fd ({@code -Diouring4j.registerRingFd}). */
     public static boolean isRegisterRingFdEnabled() {
         return REGISTER_RING_FD;
@@ -218,7 +232,7 @@ public final class Uring {
     public static String describeFeatures() {
         return "multishotAccept=" + MULTISHOT_ACCEPT + ", pollFirst=" + POLL_FIRST + ", sockNonEmpty=" + SOCK_NONEMPTY
                 + ", cancelAny=" + CANCEL_ANY + ", bufferRing=" + BUFFER_RING + ", registerRingFd=" + REGISTER_RING_FD
-                + ", sendZc=" + SEND_ZC + ", optionalSetupFlags=0x"
+                + ", sendZc=" + SEND_ZC + ", splice=" + SPLICE + ", optionalSetupFlags=0x"
                 + Integer.toHexString(OPTIONAL_SETUP_FLAGS) + " (kernel: " + KERNEL + ")";
     }
 }

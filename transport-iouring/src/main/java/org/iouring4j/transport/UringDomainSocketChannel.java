@@ -147,6 +147,7 @@ public final class UringDomainSocketChannel extends AbstractUringStreamChannel i
 
     @Override
     void fdClosed() {
+        super.fdClosed();
         if (messages != null) {
             messages.close();
             messageByte.close();

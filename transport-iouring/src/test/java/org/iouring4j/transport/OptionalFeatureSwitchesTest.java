@@ -38,6 +38,7 @@ class OptionalFeatureSwitchesTest {
         assertEquals(kernel.registeredRingFd() && switchedOn("registerRingFd"), Uring.isRegisterRingFdEnabled());
         assertEquals(kernel.multishotRecv() && switchedOn("bufferRing"), Uring.isBufferRingEnabled());
         assertEquals(Probe.system().isSupported(Opcode.SEND_ZC) && switchedOn("sendZc"), Uring.isSendZcEnabled());
+        assertEquals(Probe.system().isSupported(Opcode.SPLICE) && switchedOn("splice"), Uring.isSpliceEnabled());
         assertEquals(switchedOn("submitAll"),
                 (Uring.optionalSetupFlagsEnabled() & IoUring.IORING_SETUP_SUBMIT_ALL) != 0);
         assertEquals(switchedOn("coopTaskrun"),

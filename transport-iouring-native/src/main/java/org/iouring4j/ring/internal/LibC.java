@@ -54,6 +54,12 @@ final class LibC {
 
     static native int open(long path, int flags, int mode);
 
+    /**
+     * {@code fcntl} is variadic in C too; bound with its one optional argument as a fixed {@code long}, which the
+     * ABIs above pass exactly as they pass a variadic integer (the commands used take an int or nothing).
+     */
+    static native int fcntl(int fd, int cmd, long arg);
+
     static native int socket(int domain, int type, int protocol);
 
     static native int bind(int fd, long addr, int addrlen);

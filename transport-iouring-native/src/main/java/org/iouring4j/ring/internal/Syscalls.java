@@ -115,6 +115,11 @@ public final class Syscalls {
         return result(LibC.open(path, flags, mode));
     }
 
+    /** {@code fcntl(fd, cmd, arg)} for the commands taking an integer argument (or none: pass 0). */
+    public static int fcntl(int fd, int cmd, long arg) {
+        return result(LibC.fcntl(fd, cmd, arg));
+    }
+
     public static int socket(int domain, int type, int protocol) {
         return result(LibC.socket(domain, type, protocol));
     }
