@@ -398,9 +398,7 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
         @Override
         public final void handle(IoRegistration from, IoEvent ioEvent) {
             UringIoEvent event = (UringIoEvent) ioEvent;
-            if (!event.hasMore()) {
-                inFlight.remove(event.opcode(), event.data());
-            }
+            inFlight.completed(event.opcode(), event.data(), event.flags());
             try {
                 Relocation relocation = AbstractUringChannel.this.relocation;
                 if (event.opcode() == Opcode.ASYNC_CANCEL) {
