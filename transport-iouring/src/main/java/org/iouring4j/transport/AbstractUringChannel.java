@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *
  * <p><b>Closing cancels before it closes.</b> The kernel may hand the fd number to a new socket the moment it is
  * closed, so while ops on it are still in the kernel the channel cancels each of them by its user data
- * ({@code ASYNC_CANCEL}, which every supported kernel has), and closes the fd when the last completion arrives.
+ * ({@code ASYNC_CANCEL}, which every supported kernel has), and closes the fd when the last completion arrives, or
+ * as soon as only notifications of zero-copy sends are to come: those refer to the registration (which stays until
+ * the last one, to unpin its buffer), not to the fd, and a peer that reads nothing may hold them back for ever.
  * The channel reports closed at once, as Netty expects.
  *
  * <p><b>Deregistration drains.</b> Ops in flight belong to the old loop's ring: they are cancelled, and until
@@ -46,7 +48,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *
  * <p><b>A lingering close runs off the loop.</b> With {@code SO_LINGER > 0}, {@code close(2)} blocks until the
  * peer has the data or the time is up; the loop must not wait for that. As Netty's epoll transport does, the
- * close then runs on {@link GlobalEventExecutor}, once every op has completed (so no completion is lost and the
+ * close then runs on {@link GlobalEventExecutor}, once every op but zero-copy notifications has completed (so the
  * fd is not closed under the kernel's feet), and the close future completes when {@code close(2)} returned.
  */
 abstract class AbstractUringChannel extends AbstractChannel implements UnixChannel {
@@ -286,11 +288,19 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
                 relocation.replay((AbstractUringUnsafe) unsafe());
                 closeFd();
             }
-        } else if (inFlight.isEmpty()) {
+        } else if (isLingeringCloseReleased() || inFlight.isEmptyButNotifications()) {
             closeFd();
         } else {
-            cancelInFlight(); // the fd is closed when the last completion arrives
+            cancelInFlight(); // the fd is closed when the last completion using it arrives
         }
+    }
+
+    /**
+     * Whether this is the lingering close, run off the loop once only notifications were left: it closes the fd
+     * without reading {@link #inFlight}, which the loop may be changing as notifications arrive.
+     */
+    private boolean isLingeringCloseReleased() {
+        return parkedCloseLingers && parkedClose == null;
     }
 
     private void closeFd() {
@@ -305,7 +315,10 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
         fdClosed();
     }
 
-    /** Called once the fd is closed, when no op refers to the channel's memory any more: free it here. */
+    /**
+     * Called once the fd is closed, when no op refers to the channel's memory any more (notifications of zero-copy
+     * sends may still come: they refer to buffers those sends pinned): free it here.
+     */
     void fdClosed() {
     }
 
@@ -398,9 +411,7 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
         @Override
         public final void handle(IoRegistration from, IoEvent ioEvent) {
             UringIoEvent event = (UringIoEvent) ioEvent;
-            if (!event.hasMore()) {
-                inFlight.remove(event.opcode(), event.data());
-            }
+            inFlight.completed(event.opcode(), event.data(), event.flags());
             try {
                 Relocation relocation = AbstractUringChannel.this.relocation;
                 if (event.opcode() == Opcode.ASYNC_CANCEL) {
@@ -409,7 +420,8 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
                     dispatch(event);
                 }
             } finally {
-                if (!open && inFlight.isEmpty()) {
+                // A lingering close closes the fd itself, off the loop: close(2) blocks.
+                if (!open && !parkedCloseLingers && inFlight.isEmptyButNotifications()) {
                     closeFd();
                 }
                 runParkedCloseIfSettled();
@@ -508,11 +520,11 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
 
         /**
          * Whether {@link #close} must wait for ops in the kernel, and on whom: a lingering close runs off the loop
-         * once every op has completed; otherwise a close with a write in the kernel waits for that write's
-         * completion on the loop, so that its promise tells the truth (with Netty's NIO, bytes flushed before
-         * {@code close()} have been handed to the socket and their write succeeds). What is waited for is
-         * cancelled at once, so a peer that takes nothing does not hold the close up. Not while the loop shuts
-         * down: it could no longer run the rest of the close (Netty hands that to the loop as a task), so the
+         * once every op (but zero-copy notifications) has completed; otherwise a close with a write in the kernel
+         * waits for that write's completion on the loop, so that its promise tells the truth (with Netty's NIO, bytes
+         * flushed before {@code close()} have been handed to the socket and their write succeeds). What is waited
+         * for is cancelled at once, so a peer that takes nothing does not hold the close up. Not while the loop
+         * shuts down: it could no longer run the rest of the close (Netty hands that to the loop as a task), so the
          * close happens at once and the write's buffers are kept until its completion.
          */
         @Override
@@ -539,7 +551,7 @@ abstract class AbstractUringChannel extends AbstractChannel implements UnixChann
 
         private void runParkedCloseIfSettled() {
             Runnable close = parkedClose;
-            if (close == null || (parkedCloseLingers ? !inFlight.isEmpty() : isWriteInFlight())) {
+            if (close == null || (parkedCloseLingers ? !inFlight.isEmptyButNotifications() : isWriteInFlight())) {
                 return;
             }
             parkedClose = null;

@@ -1,13 +1,19 @@
 package org.iouring4j.transport;
 
+import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.Opcode;
 
 import java.util.Arrays;
 
 /**
- * The ops a channel has in the kernel: how many final completions are still to come (the fd may be closed, and
- * a move to another loop may go on, only at zero), and the user data of each, so that closing or moving can cancel
- * every one by its user data. Cancels are counted but not listed: nothing cancels a cancel.
+ * The ops a channel has in the kernel: how many final completions are still to come (a move to another loop may go
+ * on only at zero), and the user data of each, so that closing or moving can cancel every one by its user data.
+ * Cancels are counted but not listed: nothing cancels a cancel.
+ *
+ * <p>A zero-copy send ({@code SEND_ZC}) completes twice: its result, flagged {@code IORING_CQE_F_MORE}, then a
+ * notification ({@code IORING_CQE_F_NOTIF}) once the kernel no longer reads its pages, which may take as long as
+ * the peer keeps its window shut. From its result on, such an op is counted but no longer listed: it no longer uses
+ * the fd, so the fd may be closed ({@link #isEmptyButNotifications()}), and there is nothing left to cancel.
  *
  * <p>A channel has a handful of ops in flight at most (a read, a write, a poll, a connect or an accept), so a
  * short array searched linearly is the whole structure; it grows only if a channel ever has more. Loop thread only.
@@ -16,6 +22,8 @@ final class InFlightOps {
     private long[] listed = new long[4];
     private int listedCount;
     private int count;
+    /** Zero-copy sends whose result arrived and whose notification has not. */
+    private int notifications;
 
     /** An op was queued with this user data. */
     void add(long userData) {
@@ -28,9 +36,24 @@ final class InFlightOps {
         }
     }
 
-    /** An op's final completion arrived (for a multishot op: the one without {@code IORING_CQE_F_MORE}). */
-    void remove(int opcode, int data) {
-        count--;
+    /**
+     * A completion of the op with this opcode and data tag arrived, with these CQE flags: the op's last one unless
+     * flagged {@code IORING_CQE_F_MORE} (a multishot op's, or a zero-copy send's result, its notification to come).
+     */
+    void completed(int opcode, int data, int flags) {
+        if ((flags & IoUring.IORING_CQE_F_NOTIF) != 0) {
+            count--;
+            notifications--;
+        } else if ((flags & IoUring.IORING_CQE_F_MORE) == 0) {
+            count--;
+            unlist(opcode, data);
+        } else if (opcode == Opcode.SEND_ZC || opcode == Opcode.SENDMSG_ZC) {
+            notifications++;
+            unlist(opcode, data);
+        }
+    }
+
+    private void unlist(int opcode, int data) {
         if (opcode == Opcode.ASYNC_CANCEL) {
             return;
         }
@@ -56,11 +79,17 @@ final class InFlightOps {
         return -1;
     }
 
+    /** Whether no completion at all is to come: the registration is drained. */
     boolean isEmpty() {
         return count == 0;
     }
 
-    /** Ops in flight that can be cancelled; {@link #userDataAt} names each. */
+    /** Whether only notifications of zero-copy sends are to come: no op uses the fd any more. */
+    boolean isEmptyButNotifications() {
+        return count == notifications;
+    }
+
+    /** Ops in flight that can be cancelled, i.e. not awaiting only a notification; {@link #userDataAt} names each. */
     int cancellableCount() {
         return listedCount;
     }
@@ -72,6 +101,9 @@ final class InFlightOps {
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("InFlightOps[").append(count);
+        if (notifications != 0) {
+            s.append(" (").append(notifications).append(" notifications)");
+        }
         for (int i = 0; i < listedCount; i++) {
             s.append(i == 0 ? ": " : ", ").append(Opcode.name(UserData.opcode(listed[i]))).append('/')
                     .append(UserData.data(listed[i]));

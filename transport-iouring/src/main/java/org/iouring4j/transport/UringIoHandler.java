@@ -516,7 +516,8 @@ public final class UringIoHandler implements IoHandler {
             addShutdownCancel(0, IoUring.IORING_ASYNC_CANCEL_ANY);
         } else {
             // One cancel per op, by user data: the eventfd READ, and what channels not yet closed have in flight
-            // (Netty may destroy the loop without a prepareToDestroy() first). A foreign handle's ops stay.
+            // (Netty may destroy the loop without a prepareToDestroy() first). A foreign handle's ops stay, and so
+            // do zero-copy notifications: nothing cancels them, the peer taking or dropping the data ends them.
             if (eventFdReadArmed) {
                 addShutdownCancel(EVENTFD_READ_USER_DATA, 0);
             }
@@ -533,8 +534,10 @@ public final class UringIoHandler implements IoHandler {
         while (outstanding + ownOutstanding > 0) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                logger.warn("{} io_uring ops still outstanding after shutdown's cancel; closing the ring anyway",
-                        outstanding + ownOutstanding);
+                // Buffers pinned by zero-copy sends whose notification never came stay unreleased: the kernel may
+                // still read them.
+                logger.warn("{} io_uring ops still outstanding after shutdown's cancel (e.g. zero-copy sends to a peer"
+                        + " that reads nothing); closing the ring anyway", outstanding + ownOutstanding);
                 return;
             }
             try {

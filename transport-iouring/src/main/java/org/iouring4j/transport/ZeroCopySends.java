@@ -21,8 +21,9 @@ import java.util.Arrays;
  * <p>Several sends may wait for their notifications while the next write already runs, and nothing orders those
  * notifications, so each send gets a slot of its own whose number is its user data's {@code data}: the
  * notification finds its buffer by it, and the user data of sends in flight never collide. The channel counts the
- * notification as the op's last completion ({@link InFlightOps}), so its fd is closed, and its registration given
- * up, only after the last one. Loop thread only.
+ * notification as the op's last completion ({@link InFlightOps}), so its registration is given up only after the
+ * last one; its fd, which a notification does not use, is closed as soon as only notifications are left (a peer
+ * that reads nothing may hold them back for as long as it lives). Loop thread only.
  */
 final class ZeroCopySends {
     /** {@link UringChannelOption#SEND_ZC_THRESHOLD}'s value for "never", its default. */
