@@ -17,15 +17,15 @@ record ServerSetup(String id, Transport transport, List<String> properties) {
     static final ServerSetup NIO = plain(Transport.NIO);
     static final ServerSetup EPOLL = plain(Transport.EPOLL);
     static final ServerSetup NETTY_IOURING = plain(Transport.NETTY_IOURING);
-    /** iouring4j with READV scatter reads on its stream channels instead of RECV. */
+    /** iouring4j with READV scatter reads on its stream channels instead of its default multishot receives. */
     static final ServerSetup IOURING4J_READV = new ServerSetup("iouring4j-readv", Transport.IOURING4J,
             List.of("-Diouring4j.streamReadMode=readv"));
-    /** iouring4j with one multishot RECV per connection into the loop's provided-buffer ring. */
-    static final ServerSetup IOURING4J_MULTISHOT = new ServerSetup("iouring4j-multishot", Transport.IOURING4J,
-            List.of("-Diouring4j.streamReadMode=multishot"));
+    /** iouring4j with a RECV per read into the allocator's buffers instead of its default multishot receives. */
+    static final ServerSetup IOURING4J_RECV = new ServerSetup("iouring4j-recv", Transport.IOURING4J,
+            List.of("-Diouring4j.streamReadMode=recv"));
 
     /** Every setup, in the order the tables show them. */
-    static final List<ServerSetup> ALL = List.of(IOURING4J, IOURING4J_READV, IOURING4J_MULTISHOT, NIO, EPOLL,
+    static final List<ServerSetup> ALL = List.of(IOURING4J, IOURING4J_RECV, IOURING4J_READV, NIO, EPOLL,
             NETTY_IOURING);
     /** What runs unless {@code -Dtransports} says otherwise: the transports as they are by default. */
     static final List<ServerSetup> DEFAULT = List.of(IOURING4J, NIO, EPOLL, NETTY_IOURING);

@@ -5,8 +5,10 @@ import java.util.Locale;
 
 /**
  * The op a stream channel's (TCP or Unix) reads become: {@link UringChannelOption#STREAM_READ_MODE}. The default
- * is {@link #RECV}, or what the system property {@code iouring4j.streamReadMode} names ({@code recv},
- * {@code readv} or {@code multishot}).
+ * is {@link #MULTISHOT} (which reads as {@link #RECV} where the kernel lacks it), or what the system property
+ * {@code iouring4j.streamReadMode} names ({@code recv}, {@code readv} or {@code multishot}). MULTISHOT is the
+ * default because it cost the least server CPU per message in the comparison runner's echo scenarios (see the
+ * README's comparison); RECV is the mode that sizes every read as the channel's {@code RecvByteBufAllocator} says.
  */
 public enum StreamReadMode {
     /**
@@ -34,13 +36,13 @@ public enum StreamReadMode {
 
     /** The system property naming the default mode. */
     static final String PROPERTY = "iouring4j.streamReadMode";
-    /** The mode of a new channel: {@link #RECV} unless the system property says otherwise. */
+    /** The mode of a new channel: {@link #MULTISHOT} unless the system property says otherwise. */
     static final StreamReadMode DEFAULT = fromProperty(System.getProperty(PROPERTY));
 
-    /** The mode {@code value} names (case-insensitive); {@link #RECV} when null. */
+    /** The mode {@code value} names (case-insensitive); {@link #MULTISHOT} when null. */
     static StreamReadMode fromProperty(String value) {
         if (value == null) {
-            return RECV;
+            return MULTISHOT;
         }
         for (StreamReadMode mode : values()) {
             if (mode.name().equalsIgnoreCase(value.trim())) {

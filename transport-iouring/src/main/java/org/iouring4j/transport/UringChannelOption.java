@@ -56,9 +56,10 @@ public final class UringChannelOption {
     public static final ChannelOption<Integer> DATAGRAM_RECEIVE_BATCH = option("DATAGRAM_RECEIVE_BATCH");
 
     /**
-     * The op a stream channel's (TCP or Unix) reads become: {@link StreamReadMode#RECV} (the default, or what the
-     * system property {@code iouring4j.streamReadMode} names), {@link StreamReadMode#READV} scatter reads, or
-     * {@link StreamReadMode#MULTISHOT} receives into the loop's provided-buffer ring.
+     * The op a stream channel's (TCP or Unix) reads become: {@link StreamReadMode#MULTISHOT} receives into the loop's
+     * provided-buffer ring (the default, or what the system property {@code iouring4j.streamReadMode} names),
+     * {@link StreamReadMode#RECV} into buffers the channel's allocator sizes, or {@link StreamReadMode#READV}
+     * scatter reads.
      */
     public static final ChannelOption<StreamReadMode> STREAM_READ_MODE = option("STREAM_READ_MODE");
     /**

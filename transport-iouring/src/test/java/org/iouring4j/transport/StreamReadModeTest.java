@@ -112,7 +112,7 @@ class StreamReadModeTest {
         } finally {
             channel.unsafe().closeForcibly();
         }
-        assertEquals(StreamReadMode.RECV, StreamReadMode.fromProperty(null));
+        assertEquals(StreamReadMode.MULTISHOT, StreamReadMode.fromProperty(null));
         assertEquals(StreamReadMode.READV, StreamReadMode.fromProperty(" ReadV"));
         assertEquals(StreamReadMode.MULTISHOT, StreamReadMode.fromProperty("multishot"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

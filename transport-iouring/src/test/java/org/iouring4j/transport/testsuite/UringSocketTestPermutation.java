@@ -15,6 +15,7 @@ import io.netty.testsuite.transport.socket.SocketTestPermutation;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import org.iouring4j.transport.StreamReadMode;
 import org.iouring4j.transport.UringChannelOption;
 import org.iouring4j.transport.UringDatagramChannel;
 import org.iouring4j.transport.UringDomainDatagramChannel;
@@ -146,6 +147,28 @@ public final class UringSocketTestPermutation extends SocketTestPermutation {
         servers.set(0, () -> uringServer.newInstance().childOption(UringChannelOption.SEND_ZC_THRESHOLD, threshold));
         clients.set(0, () -> uringClient.newInstance().option(UringChannelOption.SEND_ZC_THRESHOLD, threshold));
         return withoutNioOnly(combo(servers, clients));
+    }
+
+    /**
+     * {@link #socket()} with iouring4j's channels reading in {@code mode} ({@link UringChannelOption#STREAM_READ_MODE},
+     * whatever the run's default is); NIO's as they are.
+     */
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socketWithStreamReadMode(StreamReadMode mode) {
+        List<BootstrapFactory<ServerBootstrap>> servers = serverSocket();
+        List<BootstrapFactory<Bootstrap>> clients = clientSocket();
+        BootstrapFactory<ServerBootstrap> uringServer = servers.get(0);
+        BootstrapFactory<Bootstrap> uringClient = clients.get(0);
+        servers.set(0, () -> uringServer.newInstance().childOption(UringChannelOption.STREAM_READ_MODE, mode));
+        clients.set(0, () -> uringClient.newInstance().option(UringChannelOption.STREAM_READ_MODE, mode));
+        return withoutNioOnly(combo(servers, clients));
+    }
+
+    /** {@link #domainSocket()} with both sides reading in {@code mode}. */
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> domainSocketWithStreamReadMode(StreamReadMode mode) {
+        return combo(Collections.singletonList(() -> uringServerDomainSocket().get(0).newInstance()
+                        .childOption(UringChannelOption.STREAM_READ_MODE, mode)),
+                Collections.singletonList(() -> new Bootstrap().group(uringWorkerGroup())
+                        .channel(UringDomainSocketChannel.class).option(UringChannelOption.STREAM_READ_MODE, mode)));
     }
 
     /** The combinations are built server-major with NIO last on both sides: the last one is NIO x NIO. */
