@@ -92,8 +92,9 @@ final class ComparisonReport {
 
     /**
      * The targets that this run's scenarios cover, each with its measured value: throughput, latency and RSS from
-     * issue 5, server CPU per datagram (UDP) and per message (Unix sockets) from issue 12, idle-connection memory
-     * and server CPU per MiB of a file download against epoll.
+     * issue 5, server CPU per datagram (UDP) and per message (Unix sockets) from issue 12, and from issue 13 server
+     * CPU per message against Netty io_uring and NIO, idle-connection memory and server CPU per MiB of a file
+     * download against epoll.
      */
     private static void targets(StringBuilder md, Results results, List<Scenario> scenarios,
                                 List<ServerSetup> transports) {
@@ -113,10 +114,13 @@ final class ComparisonReport {
                     rows.append(target(scenario.label() + ": throughput ≥ 1.00× Netty io_uring",
                             throughputRatio(results, scenario, OURS, NETTY_IOURING), 1.00, true,
                             limit(results, scenario, NETTY_IOURING)));
+                    rows.append(cpuTarget(results, scenario, NETTY_IOURING, 0.90, "Netty io_uring's"));
+                    rows.append(cpuTarget(results, scenario, NIO, 0.85, "NIO's"));
                     break;
                 case "echo-4x64x4k":
                     rows.append(target(scenario.label() + ": throughput within 5% of NIO (≥ 0.95×)",
                             throughputRatio(results, scenario, OURS, NIO), 0.95, true, limit(results, scenario, NIO)));
+                    rows.append(cpuTarget(results, scenario, NETTY_IOURING, 0.80, "Netty io_uring's"));
                     break;
                 case "latency-1x1x64":
                     rows.append(target(scenario.label() + ": p99 ≤ 1.05× epoll's",
@@ -153,7 +157,7 @@ final class ComparisonReport {
             rows.append(target(scenario.label() + ": RSS ≤ 1.1× Netty io_uring's",
                     rssRatio(results, scenario), 1.10, false, ""));
         }
-        md.append("Targets (issues 5 and 12), iouring4j against the others. A throughput ratio can only show the")
+        md.append("Targets (issues 5, 12 and 13), iouring4j against the others. A throughput ratio can only show the")
                 .append(" servers' differences while the load client has CPU to spare; the last column says whether")
                 .append(" it had, and compares the server CPU spent per operation, which does not depend on that.\n\n")
                 .append("| target | measured | | load client's CPU; iouring4j's server CPU per op against the other's |\n")
@@ -245,6 +249,14 @@ final class ComparisonReport {
             return Double.NaN;
         }
         return cell.max(s -> s.rssKiB()) / ref.max(s -> s.rssKiB());
+    }
+
+    /** Issue 13's: iouring4j's server CPU per message at most {@code bound} times {@code other}'s. */
+    private static String cpuTarget(Results results, Scenario scenario, ServerSetup other, double bound,
+                                    String whose) {
+        return target(scenario.label() + ": server CPU per " + scenario.unit() + " ≤ " + fixed(bound, 2) + "× "
+                + whose, metricRatio(results, scenario, other, Sample::cpuMicrosPerOp), bound, false,
+                clientLoad(results, scenario));
     }
 
     private static String target(String what, double measured, double bound, boolean atLeast, String limit) {
