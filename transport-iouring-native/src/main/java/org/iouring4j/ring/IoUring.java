@@ -65,6 +65,16 @@ public final class IoUring {
     public static final int IORING_CQE_F_MORE = 1 << 1;
     public static final int IORING_CQE_F_SOCK_NONEMPTY = 1 << 2;
     public static final int IORING_CQE_F_NOTIF = 1 << 3;
+    /**
+     * The named buffer of an incrementally consumed ring ({@link #IOU_PBUF_RING_INC}) has room left and stays in
+     * the ring: the next completion naming it continues where this one's bytes end (Linux 6.12).
+     */
+    public static final int IORING_CQE_F_BUF_MORE = 1 << 4;
+    /**
+     * {@code io_uring_buf_reg} flag: the ring's buffers are consumed a receive at a time rather than whole, so one
+     * large buffer takes many small receives (Linux 6.12; older kernels refuse the registration with EINVAL).
+     */
+    public static final int IOU_PBUF_RING_INC = 2;
     /** The provided-buffer id of a {@link #IORING_CQE_F_BUFFER} completion is {@code flags >>> 16}. */
     public static final int IORING_CQE_BUFFER_SHIFT = 16;
 

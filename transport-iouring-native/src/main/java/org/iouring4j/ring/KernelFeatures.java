@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code IORING_CQE_F_SOCK_NONEMPTY} (5.19): set on a TCP RECV that left data in the socket;</li>
  * <li>multishot RECV into a provided-buffer ring (ring registration 5.19, multishot RECV 6.0): a RECV with
  *     {@code IORING_RECV_MULTISHOT} picks a ring buffer and completes with {@code IORING_CQE_F_MORE} and
- *     {@code IORING_CQE_F_BUFFER} set, where an older kernel refuses the registration or the flag.</li>
+ *     {@code IORING_CQE_F_BUFFER} set, where an older kernel refuses the registration or the flag;</li>
+ * <li>incrementally consumed provided-buffer rings ({@code IOU_PBUF_RING_INC}, 6.12): the registration is accepted,
+ *     where an older kernel refuses the flag with EINVAL.</li>
  * </ul>
  *
  * <p>Trying is exact where inferring from an opcode of the same release is not (a kernel with io_uring
@@ -46,8 +48,10 @@ public final class KernelFeatures {
     private final boolean recvSendPollFirst;
     private final boolean sockNonEmpty;
     private final boolean multishotRecv;
+    private final boolean bufferRingIncremental;
 
-    private KernelFeatures(int setupFlags, boolean registeredRingFd, boolean cancelAny, SocketFindings socket) {
+    private KernelFeatures(int setupFlags, boolean registeredRingFd, boolean cancelAny, boolean bufferRingIncremental,
+                           SocketFindings socket) {
         this.setupFlags = setupFlags;
         this.registeredRingFd = registeredRingFd;
         this.cancelAny = cancelAny;
@@ -55,6 +59,7 @@ public final class KernelFeatures {
         this.recvSendPollFirst = socket.recvSendPollFirst;
         this.sockNonEmpty = socket.sockNonEmpty;
         this.multishotRecv = socket.multishotRecv;
+        this.bufferRingIncremental = bufferRingIncremental;
     }
 
     /**
@@ -110,11 +115,16 @@ public final class KernelFeatures {
         return multishotRecv;
     }
 
+    /** Whether a provided-buffer ring can be consumed incrementally ({@link IoUring#IOU_PBUF_RING_INC}). */
+    public boolean bufferRingIncremental() {
+        return bufferRingIncremental;
+    }
+
     @Override
     public String toString() {
         return "KernelFeatures[setupFlags=0x" + Integer.toHexString(setupFlags) + ", registeredRingFd="
                 + registeredRingFd + ", cancelAny=" + cancelAny + ", multishotAccept=" + multishotAccept + ", recvSendPollFirst="
-                + recvSendPollFirst + ", sockNonEmpty=" + sockNonEmpty + ", multishotRecv=" + multishotRecv + "]";
+                + recvSendPollFirst + ", sockNonEmpty=" + sockNonEmpty + ", multishotRecv=" + multishotRecv + ", bufferRingIncremental=" + bufferRingIncremental + "]";
     }
 
     private static final class Holder {
@@ -137,7 +147,8 @@ public final class KernelFeatures {
                 accepted |= trial[1];
             }
         }
-        return new KernelFeatures(accepted, ringFdRegisters(), cancelAnyIsKnown(), SocketFindings.probe());
+        return new KernelFeatures(accepted, ringFdRegisters(), cancelAnyIsKnown(), incrementalBufferRingRegisters(),
+                SocketFindings.probe());
     }
 
     private static RingConfig.Builder scratchRing() {
@@ -158,6 +169,15 @@ public final class KernelFeatures {
             return ring.isRingFdRegistered();
         } catch (NativeIoException e) {
             return false;
+        }
+    }
+
+    private static boolean incrementalBufferRingRegisters() {
+        try (Ring ring = Ring.open(scratchRing().build());
+             BufferRing ignored = ring.registrar().registerBufferRing(1, 1, IoUring.IOU_PBUF_RING_INC)) {
+            return true;
+        } catch (NativeIoException e) {
+            return false; // EINVAL: the flag is unknown (or provided-buffer rings are)
         }
     }
 

@@ -97,6 +97,15 @@ public final class RingRegistrar {
      * group {@code groupId} (Linux 5.19+). Closed with the ring, or earlier by {@link BufferRing#close()}.
      */
     public BufferRing registerBufferRing(int groupId, int entries) throws NativeIoException {
+        return registerBufferRing(groupId, entries, 0);
+    }
+
+    /**
+     * As {@link #registerBufferRing(int, int)}, with {@code io_uring_buf_reg} flags, e.g.
+     * {@link IoUring#IOU_PBUF_RING_INC} for incremental consumption (then a completion flagged
+     * {@link IoUring#IORING_CQE_F_BUF_MORE} leaves its buffer in the ring, and the next one continues in it).
+     */
+    public BufferRing registerBufferRing(int groupId, int entries, int flags) throws NativeIoException {
         if (entries < 1 || entries > 32768 || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("entries must be a power of two in [1, 32768]: " + entries);
         }
@@ -106,6 +115,7 @@ public final class RingRegistrar {
             reg.putLong(Abi.BufReg.RING_ADDR, memory.address());
             reg.putInt(Abi.BufReg.RING_ENTRIES, entries);
             reg.putShort(Abi.BufReg.BGID, (short) groupId);
+            reg.putShort(Abi.BufReg.FLAGS, (short) flags);
             register("IORING_REGISTER_PBUF_RING", Abi.Register.REGISTER_PBUF_RING, reg.address(), 1);
         } catch (NativeIoException | RuntimeException e) {
             memory.close();

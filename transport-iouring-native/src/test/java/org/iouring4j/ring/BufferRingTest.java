@@ -85,6 +85,44 @@ class BufferRingTest {
         }
     }
 
+    /**
+     * An incrementally consumed ring ({@code IOU_PBUF_RING_INC}): two receives land one after the other in the one
+     * buffer, each flagged {@code IORING_CQE_F_BUF_MORE} (the buffer has room left and stays in the ring).
+     */
+    @Test
+    void anIncrementalRingFillsOneBufferWithSuccessiveReceives() throws Exception {
+        int[] pair = FileDescriptors.socketPair();
+        try (NativeMemory pool = NativeMemory.allocate(BUFFER_SIZE);
+             NativeMemory out = NativeMemory.allocate(BUFFER_SIZE);
+             Ring ring = Ring.open(RingConfig.defaults())) {
+            BufferRing buffers = ring.registrar().registerBufferRing(GROUP, 1, IoUring.IOU_PBUF_RING_INC);
+            buffers.add(pool.address(), BUFFER_SIZE, 0);
+            buffers.publish();
+            ring.submissionQueue().addRecvMultishot(pair[1], GROUP, 0, RECV);
+            ring.submit();
+
+            int offset = 0;
+            for (String message : new String[] {"hello", "incremental!"}) {
+                byte[] data = message.getBytes(StandardCharsets.US_ASCII);
+                out.put(0, data, 0, data.length);
+                assertEquals(data.length, FileDescriptors.write(pair[0], out.address(), data.length));
+                Completions.Cqe cqe = Completions.awaitOne(ring);
+                assertEquals(data.length, cqe.res(), "received bytes");
+                assertTrue(cqe.hasBuffer(), "IORING_CQE_F_BUFFER missing: " + cqe);
+                assertEquals(0, cqe.bufferId());
+                assertTrue((cqe.flags() & IoUring.IORING_CQE_F_BUF_MORE) != 0, "IORING_CQE_F_BUF_MORE missing: " + cqe);
+                assertArrayEquals(data, Completions.bytes(pool, offset, data.length), "bytes at offset " + offset);
+                offset += data.length;
+            }
+
+            ring.submissionQueue().addCancel(RECV, 0, 2);
+            Map<Long, Completions.Cqe> done = Completions.awaitByUserData(ring, 2);
+            assertEquals(-Errno.ECANCELED, done.get(RECV).res(), "recv after cancel");
+        } finally {
+            Completions.closeAll(pair);
+        }
+    }
+
     @Test
     void entriesMustBeAPowerOfTwo() throws Exception {
         try (Ring ring = Ring.open(RingConfig.defaults())) {

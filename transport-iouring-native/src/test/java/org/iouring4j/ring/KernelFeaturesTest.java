@@ -27,6 +27,7 @@ class KernelFeaturesTest {
         assertTrue(features.recvSendPollFirst(), features.toString());
         assertTrue(features.sockNonEmpty(), features.toString());
         assertTrue(features.multishotRecv(), features.toString());
+        assertTrue(features.bufferRingIncremental(), features.toString());
         assertSame(features, KernelFeatures.system(), "probed once");
     }
 
