@@ -53,11 +53,6 @@ final class ProvidedBuffers implements AutoCloseable {
         return provided;
     }
 
-    /** The most bytes one receive delivers. */
-    int bufferSize() {
-        return bufferSize;
-    }
-
     /**
      * Takes out the buffer a completion with {@code cqeFlags} used, holding its {@code bytes}, and puts a fresh
      * one in its slot.
