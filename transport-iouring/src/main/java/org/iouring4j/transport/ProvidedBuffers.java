@@ -17,7 +17,15 @@ import org.iouring4j.ring.Ring;
  * pipeline, released by whoever consumes it), and the slot is refilled with a fresh buffer at once, so the ring
  * stays full while the loop keeps up. When the kernel finds the ring empty anyway (a burst faster than the loop),
  * the receive ends with {@code ENOBUFS}; the channel re-arms it, and the buffers taken meanwhile have been
- * replaced. Loop thread only.
+ * replaced.
+ *
+ * <p>An incrementally consumed ring ({@code IOU_PBUF_RING_INC}, Linux 6.12) lets one buffer carry several
+ * receives: the kernel puts each receive's bytes right after the previous one's and says
+ * {@code IORING_CQE_F_BUF_MORE} while the buffer has room left, so a 64-byte message takes 64 bytes of a buffer,
+ * not a whole one. The loop then hands out a retained slice of the receive's bytes and keeps the buffer in the
+ * ring; the receive that fills it (no {@code BUF_MORE}) gets the buffer itself, read from where its bytes start,
+ * and the slot is refilled. The kernel fills a buffer's receives in the order their completions are posted, which
+ * is what lets a per-buffer count of bytes handed out say where the next receive's bytes start. Loop thread only.
  */
 final class ProvidedBuffers implements AutoCloseable {
     /** The buffer group the loop's receives select from: one group per ring. */
@@ -28,26 +36,32 @@ final class ProvidedBuffers implements AutoCloseable {
     private final int bufferSize;
     /** The buffer each id stands for while it is in the kernel's ring; null when its slot could not be refilled. */
     private final ByteBuf[] buffers;
+    /** Incremental rings only: the bytes of each buffer already handed out, where its next receive's bytes start. */
+    private final int[] consumed;
     /** Slots left empty because an allocation failed: refilled before the next receive is armed. */
     private int emptySlots;
     private long exhausted;
+    private long allocated;
 
-    private ProvidedBuffers(BufferRing ring, ByteBufAllocator allocator, int bufferSize) {
+    private ProvidedBuffers(BufferRing ring, ByteBufAllocator allocator, int bufferSize, boolean incremental) {
         this.ring = ring;
         this.allocator = allocator;
         this.bufferSize = bufferSize;
         this.buffers = new ByteBuf[ring.entries()];
+        this.consumed = incremental ? new int[ring.entries()] : null;
     }
 
     /**
-     * Registers a ring of {@code entries} buffers of {@code bufferSize} bytes with {@code uring} and fills it.
+     * Registers a ring of {@code entries} buffers of {@code bufferSize} bytes with {@code uring} and fills it;
+     * {@code incremental}: consumed a receive at a time ({@code IOU_PBUF_RING_INC}).
      *
      * @throws NativeIoException when the kernel refuses the registration
      */
-    static ProvidedBuffers open(Ring uring, int entries, int bufferSize, ByteBufAllocator allocator)
-            throws NativeIoException {
-        ProvidedBuffers provided = new ProvidedBuffers(uring.registrar().registerBufferRing(GROUP_ID, entries),
-                allocator, bufferSize);
+    static ProvidedBuffers open(Ring uring, int entries, int bufferSize, boolean incremental,
+            ByteBufAllocator allocator) throws NativeIoException {
+        BufferRing ring = uring.registrar().registerBufferRing(GROUP_ID, entries,
+                incremental ? IoUring.IOU_PBUF_RING_INC : 0);
+        ProvidedBuffers provided = new ProvidedBuffers(ring, allocator, bufferSize, incremental);
         provided.emptySlots = entries;
         provided.refill();
         return provided;
@@ -55,9 +69,10 @@ final class ProvidedBuffers implements AutoCloseable {
 
     /**
      * Takes out the buffer a completion with {@code cqeFlags} used, holding its {@code bytes}, and puts a fresh
-     * one in its slot.
+     * one in its slot; from an incremental ring whose buffer has room left ({@code BUF_MORE}), a retained slice of
+     * the receive's bytes, the buffer staying in the ring.
      *
-     * @return the buffer, now the caller's; null when the flags name no buffer
+     * @return the received bytes, now the caller's; null when the flags name no buffer
      */
     ByteBuf take(int cqeFlags, int bytes) {
         if ((cqeFlags & IoUring.IORING_CQE_F_BUFFER) == 0) {
@@ -65,8 +80,20 @@ final class ProvidedBuffers implements AutoCloseable {
         }
         int id = cqeFlags >>> IoUring.IORING_CQE_BUFFER_SHIFT;
         ByteBuf buf = buffers[id];
+        int length = Math.max(0, bytes);
+        int start = 0;
+        if (consumed != null) {
+            start = consumed[id];
+            if ((cqeFlags & IoUring.IORING_CQE_F_BUF_MORE) != 0) {
+                // The kernel keeps the buffer and fills its rest with the next receives: hand out this one's bytes.
+                consumed[id] = start + length;
+                return buf.retainedSlice(start, length);
+            }
+            consumed[id] = 0;
+        }
+        // The kernel is done with the buffer: it becomes the caller's, its slices (if any) sharing its count.
         buffers[id] = null;
-        buf.writerIndex(Math.max(0, bytes));
+        buf.setIndex(start, start + length);
         if (!fill(id)) {
             emptySlots++;
         }
@@ -86,6 +113,11 @@ final class ProvidedBuffers implements AutoCloseable {
     /** How often a receive found the ring empty. */
     long exhaustedCount() {
         return exhausted;
+    }
+
+    /** How many buffers the ring has been filled with so far (the first fill included). */
+    long buffersAllocated() {
+        return allocated;
     }
 
     /** Whether the ring holds at least one buffer for the kernel to pick. */
@@ -113,6 +145,7 @@ final class ProvidedBuffers implements AutoCloseable {
         } catch (OutOfMemoryError e) {
             return false; // out of direct memory: the ring runs with fewer buffers until a refill succeeds
         }
+        allocated++;
         buffers[id] = buf;
         ring.add(BufferAddress.of(buf, 0), bufferSize, id);
         return true;

@@ -227,13 +227,16 @@ final class StreamReads {
                 if (providedReadsInBatch++ == 0) {
                     allocHandle.reset(channel.config());
                 }
-                allocHandle.attemptedBytesRead(buf.capacity());
+                // The room the receive had: to the buffer's end (a slice of an incremental buffer ends at its bytes).
+                allocHandle.attemptedBytesRead(buf.capacity() - buf.readerIndex());
                 allocHandle.lastBytesRead(res);
                 allocHandle.incMessagesRead(1);
                 readRequested = false;
-                channel.pipeline().fireChannelRead(buf);
+                // Without SOCK_NONEMPTY, a receive that filled its buffer hints that more is queued; one that left
+                // room in an incremental buffer (BUF_MORE) took all there was.
                 boolean dataQueued = Uring.SOCK_NONEMPTY ? (event.flags() & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0
-                        : res == buf.capacity();
+                        : (event.flags() & IoUring.IORING_CQE_F_BUF_MORE) == 0 && buf.writerIndex() == buf.capacity();
+                channel.pipeline().fireChannelRead(buf);
                 if (!dataQueued || !more || providedReadsInBatch >= maxMessagesPerRead()) {
                     endProvidedReadBatch();
                 }

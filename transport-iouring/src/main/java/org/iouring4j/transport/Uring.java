@@ -22,7 +22,8 @@ import org.iouring4j.ring.RingConfig;
  * a system property that turns it off ({@code false}), so the fallback can be run on a kernel that has the
  * feature: {@code iouring4j.multishotAccept}, {@code iouring4j.pollFirst}, {@code iouring4j.sockNonEmpty},
  * {@code iouring4j.cancelAny}, {@code iouring4j.registerRingFd}, {@code iouring4j.submitAll},
- * {@code iouring4j.coopTaskrun}, {@code iouring4j.bufferRing}, {@code iouring4j.sendZc}, {@code iouring4j.splice}
+ * {@code iouring4j.coopTaskrun}, {@code iouring4j.bufferRing}, {@code iouring4j.bufferRingIncremental},
+ * {@code iouring4j.sendZc}, {@code iouring4j.splice}
  * (and per event loop {@link UringIoHandlerConfig#singleIssuer()} and {@link UringIoHandlerConfig#deferTaskrun()}).
  */
 public final class Uring {
@@ -67,6 +68,12 @@ public final class Uring {
      * armed and hold no buffer while idle; without it they read as {@link StreamReadMode#RECV} does.
      */
     static final boolean BUFFER_RING = enabled("bufferRing", KERNEL != null && KERNEL.multishotRecv());
+    /**
+     * {@code IOU_PBUF_RING_INC} (6.12): the kernel fills a provided buffer a receive at a time, so a small message
+     * takes its own bytes of a buffer rather than a whole one; without it every receive takes a buffer.
+     */
+    static final boolean BUFFER_RING_INCREMENTAL = BUFFER_RING
+            && enabled("bufferRingIncremental", KERNEL != null && KERNEL.bufferRingIncremental());
     /**
      * SPLICE (5.7, below the floor, yet probed rather than required): a {@code DefaultFileRegion} goes from its file
      * through a pipe into the socket; switched off, or where the kernel refuses it, it is copied through a buffer.
@@ -202,6 +209,14 @@ public final class Uring {
     }
 
     /**
+     * Whether the provided-buffer ring's buffers are filled a receive at a time ({@code IOU_PBUF_RING_INC},
+     * {@code -Diouring4j.bufferRingIncremental}, Linux 6.12); else each receive takes a whole buffer.
+     */
+    public static boolean isBufferRingIncrementalEnabled() {
+        return BUFFER_RING_INCREMENTAL;
+    }
+
+    /**
      * Whether a {@code DefaultFileRegion} is sent by SPLICE from its file ({@code -Diouring4j.splice}); otherwise
      * every file region is copied through a buffer.
      */
@@ -231,7 +246,8 @@ public final class Uring {
     /** The optional features in use and the kernel's, for logs and bug reports. */
     public static String describeFeatures() {
         return "multishotAccept=" + MULTISHOT_ACCEPT + ", pollFirst=" + POLL_FIRST + ", sockNonEmpty=" + SOCK_NONEMPTY
-                + ", cancelAny=" + CANCEL_ANY + ", bufferRing=" + BUFFER_RING + ", registerRingFd=" + REGISTER_RING_FD
+                + ", cancelAny=" + CANCEL_ANY + ", bufferRing=" + BUFFER_RING
+                + ", bufferRingIncremental=" + BUFFER_RING_INCREMENTAL + ", registerRingFd=" + REGISTER_RING_FD
                 + ", sendZc=" + SEND_ZC + ", splice=" + SPLICE + ", optionalSetupFlags=0x"
                 + Integer.toHexString(OPTIONAL_SETUP_FLAGS) + " (kernel: " + KERNEL + ")";
     }

@@ -238,7 +238,7 @@ public final class UringIoHandler implements IoHandler {
         if (providedBuffers == null && !providedBuffersRefused && !destroying) {
             try {
                 providedBuffers = ProvidedBuffers.open(ring, config.bufferRingEntries(),
-                        config.bufferRingBufferSize(), ByteBufAllocator.DEFAULT);
+                        config.bufferRingBufferSize(), Uring.BUFFER_RING_INCREMENTAL, ByteBufAllocator.DEFAULT);
             } catch (NativeIoException | RuntimeException e) {
                 providedBuffersRefused = true;
                 logger.warn("Could not set up a provided-buffer ring; MULTISHOT reads fall back to RECV", e);

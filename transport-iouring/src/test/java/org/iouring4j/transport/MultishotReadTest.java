@@ -86,6 +86,37 @@ class MultishotReadTest {
     }
 
     /**
+     * An incrementally consumed ring fills one buffer with successive receives: 300 messages of 16 B, each a receive
+     * of its own, take 5 buffers of 4 KiB rather than 300, and the pieces handed out stay intact while later
+     * receives fill the rest of their buffer.
+     */
+    @Test
+    void smallReceivesShareAnIncrementalBuffer() throws Exception {
+        int messages = 300;
+        int size = 16;
+        int entries = 4;
+        byte[] payload = randomBytes(messages * size);
+        UringIoHandlerConfig config = new UringIoHandlerConfig().bufferRingEntries(entries).bufferRingBufferSize(4096);
+        try (Server server = new Server(config, true)) {
+            server.holdBuffers = true;
+            try (Socket client = server.connect()) {
+                server.accepted.get(10, TimeUnit.SECONDS);
+                OutputStream out = client.getOutputStream();
+                for (int i = 0; i < messages; i++) {
+                    out.write(payload, i * size, size);
+                    server.received((i + 1) * size); // the next message is sent after this one was received
+                }
+                assertArrayEquals(payload, server.heldBytes());
+                if (Uring.isBufferRingEnabled()) {
+                    long allocated = server.onLoop(() -> UringIoHandler.current().providedBuffers().buffersAllocated());
+                    long expected = Uring.isBufferRingIncrementalEnabled() ? entries + 1 : entries + messages;
+                    assertEquals(expected, allocated, "buffers allocated for " + messages + " receives");
+                }
+            }
+        }
+    }
+
+    /**
      * Auto-read switched off in {@code channelRead} cancels the armed receive: data sent afterwards waits in the
      * socket until {@code read()}, and switching auto-read on again re-arms it.
      */
@@ -166,6 +197,9 @@ class MultishotReadTest {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final AtomicInteger reads = new AtomicInteger();
         volatile boolean autoReadOffAfterFirstRead;
+        /** Keeps every received buffer unreleased until {@link #close()}, to check them after later receives. */
+        volatile boolean holdBuffers;
+        final List<ByteBuf> held = new ArrayList<>();
 
         Server(UringIoHandlerConfig config, boolean multishot) throws InterruptedException {
             this(config, multishot ? StreamReadMode.MULTISHOT : StreamReadMode.RECV, null);
@@ -201,12 +235,18 @@ class MultishotReadTest {
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 ByteBuf buf = (ByteBuf) msg;
                 byte[] chunk = new byte[buf.readableBytes()];
-                buf.readBytes(chunk);
+                buf.getBytes(buf.readerIndex(), chunk);
+                if (holdBuffers) {
+                    synchronized (held) {
+                        held.add(buf); // before its bytes count as received: the test reads both then
+                    }
+                } else {
+                    buf.release();
+                }
                 synchronized (bytes) {
                     bytes.writeBytes(chunk);
                     bytes.notifyAll();
                 }
-                buf.release();
                 reads.incrementAndGet();
                 if (autoReadOffAfterFirstRead) {
                     ctx.channel().config().setAutoRead(false);
@@ -232,6 +272,19 @@ class MultishotReadTest {
             }
         }
 
+        /** The bytes of the held buffers, in the order they were received, read from them now. */
+        byte[] heldBytes() {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            synchronized (held) {
+                for (ByteBuf buf : held) {
+                    byte[] chunk = new byte[buf.readableBytes()];
+                    buf.getBytes(buf.readerIndex(), chunk);
+                    out.writeBytes(chunk);
+                }
+            }
+            return out.toByteArray();
+        }
+
         EventLoop loop() {
             return channel.eventLoop();
         }
@@ -252,6 +305,9 @@ class MultishotReadTest {
         public void close() throws InterruptedException {
             channel.close().sync();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+            synchronized (held) {
+                held.forEach(ByteBuf::release);
+            }
         }
     }
 }
