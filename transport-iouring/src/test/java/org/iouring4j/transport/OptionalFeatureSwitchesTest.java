@@ -37,6 +37,8 @@ class OptionalFeatureSwitchesTest {
         assertEquals(kernel.cancelAny() && switchedOn("cancelAny"), Uring.isCancelAnyEnabled());
         assertEquals(kernel.registeredRingFd() && switchedOn("registerRingFd"), Uring.isRegisterRingFdEnabled());
         assertEquals(kernel.multishotRecv() && switchedOn("bufferRing"), Uring.isBufferRingEnabled());
+        assertEquals(Uring.isBufferRingEnabled() && kernel.bufferRingIncremental() && switchedOn("bufferRingIncremental"),
+                Uring.isBufferRingIncrementalEnabled());
         assertEquals(Probe.system().isSupported(Opcode.SEND_ZC) && switchedOn("sendZc"), Uring.isSendZcEnabled());
         assertEquals(Probe.system().isSupported(Opcode.SPLICE) && switchedOn("splice"), Uring.isSpliceEnabled());
         assertEquals(switchedOn("submitAll"),
