@@ -24,9 +24,16 @@ record ServerSetup(String id, Transport transport, List<String> properties) {
     static final ServerSetup IOURING4J_RECV = new ServerSetup("iouring4j-recv", Transport.IOURING4J,
             List.of("-Diouring4j.streamReadMode=recv"));
 
+    /**
+     * iouring4j with multishot receives taking a whole provided buffer each, as on kernels before 6.12, instead of
+     * filling a buffer a receive at a time ({@code IOU_PBUF_RING_INC}).
+     */
+    static final ServerSetup IOURING4J_WHOLE_BUFFERS = new ServerSetup("iouring4j-whole-buffers", Transport.IOURING4J,
+            List.of("-Diouring4j.bufferRingIncremental=false"));
+
     /** Every setup, in the order the tables show them. */
-    static final List<ServerSetup> ALL = List.of(IOURING4J, IOURING4J_RECV, IOURING4J_READV, NIO, EPOLL,
-            NETTY_IOURING);
+    static final List<ServerSetup> ALL = List.of(IOURING4J, IOURING4J_WHOLE_BUFFERS, IOURING4J_RECV, IOURING4J_READV,
+            NIO, EPOLL, NETTY_IOURING);
     /** What runs unless {@code -Dtransports} says otherwise: the transports as they are by default. */
     static final List<ServerSetup> DEFAULT = List.of(IOURING4J, NIO, EPOLL, NETTY_IOURING);
 

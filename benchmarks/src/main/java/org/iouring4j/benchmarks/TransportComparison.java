@@ -53,8 +53,9 @@ import java.util.Map;
  *       MiB), e.g. {@code -Dscenarios=idle-10k,file-download-1g}</li>
  *   <li>{@code -Dtransports=iouring4j,nio,epoll,netty-iouring}: the servers to compare (the default); also
  *       {@code iouring4j-recv}, iouring4j with a RECV per read instead of its default multishot receives into a
- *       provided-buffer ring, and {@code iouring4j-readv}, with READV scatter reads, each its own row
- *       ({@link ServerSetup})</li>
+ *       provided-buffer ring, {@code iouring4j-readv}, with READV scatter reads, and
+ *       {@code iouring4j-whole-buffers}, whose multishot receives take a whole provided buffer each (no
+ *       {@code IOU_PBUF_RING_INC}), each its own row ({@link ServerSetup})</li>
  *   <li>{@code -DclientTransport=epoll}: the load client's transport, the same for every server</li>
  *   <li>{@code -Dout=target/transport-comparison}: where the table, chart and logs go</li>
  *   <li>{@code -Dpin=true}, {@code -DserverCpu=0}, {@code -DclientCpu=1}: taskset placement</li>
