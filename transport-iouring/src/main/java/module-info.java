@@ -6,13 +6,14 @@
  * types (channels are Netty channels, failures are the ring's {@code NativeIoException}s): a module that requires
  * this one reads them too.
  *
- * <p>Two optional paths reach into private fields that Netty's modules do not open; without the flags they degrade
- * exactly as on the class path without Unsafe (see the README's "Modules"):
+ * <p>Two paths reach into members that Netty's modules do not open to this one (on the class path they need no flag);
+ * without these flags each falls back, and says so with the flag to add:
  * <ul>
  * <li>splicing a {@code DefaultFileRegion} reads its file fields:
  *     {@code --add-opens io.netty.transport/io.netty.channel=org.iouring4j.transport} (else regions are copied);</li>
  * <li>{@code UringDomainSocketChannel.peerCredentials()} creates Netty's {@code PeerCredentials}:
- *     {@code --add-opens io.netty.transport.unix.common/io.netty.channel.unix=org.iouring4j.transport}.</li>
+ *     {@code --add-opens io.netty.transport.unix.common/io.netty.channel.unix=org.iouring4j.transport} (else it
+ *     throws an {@code IOException}).</li>
  * </ul>
  */
 module org.iouring4j.transport {
