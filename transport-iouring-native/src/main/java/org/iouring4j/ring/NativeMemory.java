@@ -30,13 +30,13 @@ public final class NativeMemory implements AutoCloseable {
     private static final VarHandle SHORT = MethodHandles.byteBufferViewVarHandle(short[].class, ByteOrder.nativeOrder());
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
-    /** Bytes currently allocated or mapped by this class and not yet released (views excluded). */
+    /** Bytes currently allocated or mapped by this class and not yet released. */
     private static final AtomicLong LIVE_BYTES = new AtomicLong();
-    /** Regions ever allocated or mapped by this class (views excluded). */
+    /** Regions ever allocated or mapped by this class. */
     private static final AtomicLong ALLOCATIONS = new AtomicLong();
 
     /** How a region is given back when closed. */
-    private enum Release { FREE, MUNMAP, NONE }
+    private enum Release { FREE, MUNMAP }
 
     private final long address;
     private final int size;
@@ -48,14 +48,12 @@ public final class NativeMemory implements AutoCloseable {
         this.size = size;
         this.release = release;
         this.buffer = new Pointer(address).getByteBuffer(0, size).order(ByteOrder.nativeOrder());
-        if (release != Release.NONE) {
-            LIVE_BYTES.addAndGet(size);
-            ALLOCATIONS.incrementAndGet();
-        }
+        LIVE_BYTES.addAndGet(size);
+        ALLOCATIONS.incrementAndGet();
     }
 
     /**
-     * Native bytes this library currently holds (heap allocations and mappings, not views): a leak check
+     * Native bytes this library currently holds (heap allocations and mappings): a leak check
      * for tests and soak runs. Setup-time bookkeeping only; no I/O path allocates native memory.
      */
     public static long liveBytes() {
@@ -63,7 +61,7 @@ public final class NativeMemory implements AutoCloseable {
     }
 
     /**
-     * Regions allocated or mapped so far (views excluded), whether released since or not: lets a test check that a
+     * Regions allocated or mapped so far, whether released since or not: lets a test check that a
      * path allocates no native memory at all, which {@link #liveBytes()} cannot tell from a balanced alloc-free.
      */
     public static long allocationCount() {
@@ -107,17 +105,6 @@ public final class NativeMemory implements AutoCloseable {
             throw new NativeIoException("mmap(io_uring ring)", (int) address);
         }
         return new NativeMemory(address, size, Release.MUNMAP);
-    }
-
-    /**
-     * Views {@code size} bytes at {@code address} without owning them: {@link #close()} only forgets the view.
-     * The caller guarantees the memory outlives the view.
-     */
-    public static NativeMemory view(long address, int size) {
-        if (address == 0 || size <= 0) {
-            throw new IllegalArgumentException("bad region: address=" + address + " size=" + size);
-        }
-        return new NativeMemory(address, size, Release.NONE);
     }
 
     /**
@@ -257,18 +244,11 @@ public final class NativeMemory implements AutoCloseable {
             return;
         }
         buffer = null;
-        if (release != Release.NONE) {
-            LIVE_BYTES.addAndGet(-size);
-        }
-        switch (release) {
-            case FREE:
-                Syscalls.free(address);
-                break;
-            case MUNMAP:
-                Syscalls.munmap(address, size);
-                break;
-            default:
-                break;
+        LIVE_BYTES.addAndGet(-size);
+        if (release == Release.FREE) {
+            Syscalls.free(address);
+        } else {
+            Syscalls.munmap(address, size);
         }
     }
 

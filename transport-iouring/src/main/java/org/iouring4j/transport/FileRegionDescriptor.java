@@ -27,13 +27,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <ol>
  * <li>a region built from a {@code FileChannel} (or already opened): a duplicate of that channel's descriptor, read
  *     from {@code sun.nio.ch.FileChannelImpl.fd} and {@code java.io.FileDescriptor.fd}, which Java opens to us only
- *     with {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED}; without
- *     them, through the field offsets of Netty's {@code Unsafe} where Netty has it;</li>
+ *     with {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED} (on the
+ *     module path {@code =org.iouring4j.transport}); without them, through the field offsets of Netty's
+ *     {@code Unsafe} where Netty has it;</li>
  * <li>a region built from a {@code File}: the file opened read-only by its path;</li>
  * <li>otherwise none, and the region is copied through a buffer ({@link FileRegionWrite}), which is said once.</li>
  * </ol>
- * Netty's classes are in the unnamed module (or automatic modules, which open every package), so reading the
- * region's own fields needs no flag.
+ * On the class path reading the region's own fields needs no flag. On the module path Netty's {@code io.netty.transport}
+ * module does not open {@code io.netty.channel}: regions are then copied, unless the JVM runs with
+ * {@code --add-opens io.netty.transport/io.netty.channel=org.iouring4j.transport} (said once, at the first region).
  */
 final class FileRegionDescriptor {
     private static final Logger logger = LoggerFactory.getLogger(FileRegionDescriptor.class);
@@ -62,6 +64,11 @@ final class FileRegionDescriptor {
     private static final long DESCRIPTOR_FD_OFFSET;
 
     private static final AtomicBoolean CHANNEL_COPY_LOGGED = new AtomicBoolean();
+    private static final AtomicBoolean REGION_COPY_LOGGED = new AtomicBoolean();
+
+    /** Whom an {@code --add-opens} has to name: this module on the module path, else every class-path class. */
+    private static final String OPENS_TARGET = FileRegionDescriptor.class.getModule().isNamed()
+            ? FileRegionDescriptor.class.getModule().getName() : "ALL-UNNAMED";
 
     static {
         VarHandle file = null;
@@ -127,7 +134,17 @@ final class FileRegionDescriptor {
 
     /** Whether regions can be spliced at all: {@code -Diouring4j.splice} is on and the region's fields are usable. */
     static boolean isUsable() {
-        return Uring.SPLICE && REGION_ACCESS_FAILURE == null;
+        if (!Uring.SPLICE) {
+            return false;
+        }
+        if (REGION_ACCESS_FAILURE == null) {
+            return true;
+        }
+        if (REGION_COPY_LOGGED.compareAndSet(false, true)) {
+            logger.info("DefaultFileRegions are copied through a buffer, not spliced: their fields cannot be read here"
+                    + " (run with --add-opens io.netty.transport/io.netty.channel={}). Logged once.", OPENS_TARGET);
+        }
+        return false;
     }
 
     /** How descriptors of {@code FileChannel}s are read in this JVM. */
@@ -164,9 +181,9 @@ final class FileRegionDescriptor {
         }
         if (channel != null && channel.isOpen() && CHANNEL_COPY_LOGGED.compareAndSet(false, true)) {
             logger.info("A DefaultFileRegion built from a {} is copied through a buffer, not spliced: its descriptor"
-                    + " cannot be read here (run with --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens"
-                    + " java.base/java.io=ALL-UNNAMED, or build regions from a File). Logged once.",
-                    channel.getClass().getName());
+                    + " cannot be read here (run with --add-opens java.base/sun.nio.ch={} --add-opens"
+                    + " java.base/java.io={}, or build regions from a File). Logged once.",
+                    channel.getClass().getName(), OPENS_TARGET, OPENS_TARGET);
         }
         return -1;
     }

@@ -39,7 +39,8 @@ final class UnixPeerCredentials {
         }
         if (CONSTRUCTOR == null) {
             throw new IOException("Netty's PeerCredentials cannot be created here (its constructor is not"
-                    + " accessible, e.g. on the module path without io.netty.channel.unix opened)");
+                    + " accessible; on the module path run with --add-opens"
+                    + " io.netty.transport.unix.common/io.netty.channel.unix=org.iouring4j.transport)");
         }
         try {
             return (PeerCredentials) CONSTRUCTOR.invokeExact(ucred[0], ucred[1], new int[] {ucred[2]});

@@ -28,6 +28,10 @@ public final class UringIoOps implements IoOps {
     private int spliceFdIn;
     private int data;
 
+    /** An op with every field at its default (a NOP, {@code fd} -1), to be filled in by the setters below. */
+    public UringIoOps() {
+    }
+
     /** Resets every field to its default so the instance can describe a new op. */
     public UringIoOps clear() {
         opcode = Opcode.NOP;
