@@ -49,7 +49,7 @@ public final class UringChannelOption {
     public static final ChannelOption<Boolean> IP_FREEBIND = option("IP_FREEBIND");
     /**
      * {@code IP_TRANSPARENT} (TCP server and client channels, UDP channels): bind to and send from any address, as a
-     * transparent proxy does. Needs {@code CAP_NET_ADMIN}: without it, setting it fails with a
+     * transparent proxy does. Needs {@code CAP_NET_ADMIN} or {@code CAP_NET_RAW}: without, setting it fails with a
      * {@code ChannelException} whose cause is {@code setsockopt(IP_TRANSPARENT) failed: EPERM}.
      */
     public static final ChannelOption<Boolean> IP_TRANSPARENT = option("IP_TRANSPARENT");

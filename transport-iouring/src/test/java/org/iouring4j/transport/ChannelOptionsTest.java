@@ -43,8 +43,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ChannelOptionsTest {
     /** TEST-NET-1 (RFC 5737): never a local address; binding to it sends nothing. */
     private static final String NON_LOCAL_ADDRESS = "192.0.2.1";
-    /** The bit of CAP_NET_ADMIN in a capability set of {@code /proc/self/status}. */
+    /** The bits of CAP_NET_ADMIN and CAP_NET_RAW in a capability set of {@code /proc/self/status}. */
     private static final int CAP_NET_ADMIN = 12;
+    private static final int CAP_NET_RAW = 13;
 
     @Test
     void socketOptionsRoundTripThroughTheKernel() throws Exception {
@@ -107,6 +108,23 @@ class ChannelOptionsTest {
             assertTrue(config.getOption(UringChannelOption.IP_FREEBIND));
             assertTrue(config.getOptions().keySet().containsAll(List.of(UringChannelOption.TCP_DEFER_ACCEPT,
                     UringChannelOption.IP_FREEBIND, UringChannelOption.IP_TRANSPARENT)));
+            assertTransparentFollowsCapability(config::setOption, config::getOption);
+        } finally {
+            channel.close().sync();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Datagram channels take IP_FREEBIND and IP_TRANSPARENT too, as Netty's epoll datagram channel does. */
+    @Test
+    void datagramIpOptionsRoundTripThroughTheKernel() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
+        UringDatagramChannel channel = new UringDatagramChannel();
+        try {
+            group.register(channel).sync();
+            UringDatagramChannelConfig config = channel.config();
+            config.setOption(UringChannelOption.IP_FREEBIND, true);
+            assertTrue(config.getOption(UringChannelOption.IP_FREEBIND));
             assertTransparentFollowsCapability(config::setOption, config::getOption);
         } finally {
             channel.close().sync();
@@ -188,12 +206,13 @@ class ChannelOptionsTest {
     }
 
     /**
-     * IP_TRANSPARENT needs CAP_NET_ADMIN: with it the option round-trips; without it setting fails, naming the option
-     * and EPERM. Which of the two is checked depends on the capabilities the tests run with.
+     * IP_TRANSPARENT needs CAP_NET_ADMIN or CAP_NET_RAW: with either the option round-trips; with neither setting it
+     * fails, naming the option and EPERM. Which of the two is checked depends on the capabilities the tests run with
+     * ({@code capsh --drop=cap_net_admin,cap_net_raw -- -c "mvn ..."} runs the second).
      */
     private static void assertTransparentFollowsCapability(OptionSetter setter, OptionGetter getter)
             throws IOException {
-        if (hasCapability(CAP_NET_ADMIN)) {
+        if (hasCapability(CAP_NET_ADMIN) || hasCapability(CAP_NET_RAW)) {
             setter.set(UringChannelOption.IP_TRANSPARENT, true);
             assertTrue(getter.get(UringChannelOption.IP_TRANSPARENT));
             setter.set(UringChannelOption.IP_TRANSPARENT, false);
