@@ -60,6 +60,14 @@ public final class LinuxSocket {
     public static final int TCP_KEEPIDLE = 4;
     public static final int TCP_KEEPINTVL = 5;
     public static final int TCP_KEEPCNT = 6;
+    /**
+     * {@code TCP_DEFER_ACCEPT}: seconds a listener waits for data before it accepts a connection. The kernel keeps
+     * it as a count of SYN-ACK retransmissions (timeouts of 1, 2, 4, ... s), so it reads back as the end of the
+     * period the seconds fall in: 5 s reads back as 7 (1 + 2 + 4).
+     */
+    public static final int TCP_DEFER_ACCEPT = 9;
+    /** {@code TCP_INFO}: the connection's {@code struct tcp_info} ({@link TcpInfo}). */
+    public static final int TCP_INFO = 11;
     public static final int TCP_QUICKACK = 12;
     public static final int TCP_USER_TIMEOUT = 18;
     public static final int TCP_FASTOPEN = 23;
@@ -307,7 +315,7 @@ public final class LinuxSocket {
             throws NativeIoException {
         int ret = setIntOption0(fd, level, option, value, memory);
         if (ret < 0) {
-            throw new NativeIoException("setsockopt(" + level + ", " + option + ")", ret);
+            throw new NativeIoException("setsockopt(" + SocketOptionNames.of(level, option) + ")", ret);
         }
     }
 
@@ -327,9 +335,44 @@ public final class LinuxSocket {
         memory.putInt(Integer.BYTES, Integer.BYTES);
         int ret = Syscalls.getsockopt(fd, level, option, memory.address(), memory.address(Integer.BYTES));
         if (ret < 0) {
-            throw new NativeIoException("getsockopt(" + level + ", " + option + ")", ret);
+            throw new NativeIoException("getsockopt(" + SocketOptionNames.of(level, option) + ")", ret);
         }
         return memory.getInt(0);
+    }
+
+    /**
+     * The connection's {@code struct tcp_info} ({@code getsockopt(TCP_INFO)}) into {@code into}, read through
+     * {@code memory} ({@link #ARGUMENT_MEMORY_SIZE} bytes).
+     */
+    public static void tcpInfo(int fd, TcpInfo into, NativeMemory memory) throws NativeIoException {
+        into.fill(memory, getOption(fd, IPPROTO_TCP, TCP_INFO, TcpInfo.SIZE, memory));
+    }
+
+    /** {@link #tcpInfo(int, TcpInfo, NativeMemory)} into a new snapshot, through memory of its own. */
+    public static TcpInfo tcpInfo(int fd) throws NativeIoException {
+        TcpInfo info = new TcpInfo();
+        try (NativeMemory memory = NativeMemory.allocate(ARGUMENT_MEMORY_SIZE)) {
+            tcpInfo(fd, info, memory);
+        }
+        return info;
+    }
+
+    /**
+     * {@code getsockopt} of an option whose value is a struct of at most {@code size} bytes: the value lands at
+     * offset 0 of {@code memory}, zeroed first so that what a kernel with a shorter struct leaves out reads 0.
+     *
+     * @return the bytes the kernel wrote
+     */
+    private static int getOption(int fd, int level, int option, int size, NativeMemory memory)
+            throws NativeIoException {
+        int lengthOffset = (size + Integer.BYTES - 1) & -Integer.BYTES;
+        memory.zero(0, size);
+        memory.putInt(lengthOffset, size);
+        int ret = Syscalls.getsockopt(fd, level, option, memory.address(), memory.address(lengthOffset));
+        if (ret < 0) {
+            throw new NativeIoException("getsockopt(" + SocketOptionNames.of(level, option) + ")", ret);
+        }
+        return memory.getInt(lengthOffset);
     }
 
     /** {@code SO_LINGER}: {@code seconds < 0} turns lingering off; 0 makes close send RST. */

@@ -3,6 +3,7 @@ package org.iouring4j.transport;
 import io.netty.channel.ChannelException;
 import org.iouring4j.ring.LinuxSocket;
 import org.iouring4j.ring.NativeIoException;
+import org.iouring4j.ring.TcpInfo;
 
 /**
  * Socket option access for the channel configs: {@code setsockopt}/{@code getsockopt} on the channel's fd through
@@ -48,6 +49,15 @@ final class SocketOptions {
     static int getTrafficClass(int fd, boolean ipv6) {
         return ipv6 ? getInt(fd, LinuxSocket.IPPROTO_IPV6, LinuxSocket.IPV6_TCLASS)
                 : getInt(fd, LinuxSocket.IPPROTO_IP, LinuxSocket.IP_TOS);
+    }
+
+    static TcpInfo getTcpInfo(int fd, TcpInfo into) {
+        try (SyscallMemory memory = SyscallMemory.acquire()) {
+            LinuxSocket.tcpInfo(fd, into, memory.get());
+            return into;
+        } catch (NativeIoException e) {
+            throw new ChannelException(e);
+        }
     }
 
     static int getLinger(int fd) {

@@ -25,6 +25,10 @@ import org.iouring4j.ring.RingConfig;
  * {@code iouring4j.coopTaskrun}, {@code iouring4j.bufferRing}, {@code iouring4j.bufferRingIncremental},
  * {@code iouring4j.sendZc}, {@code iouring4j.splice}
  * (and per event loop {@link UringIoHandlerConfig#singleIssuer()} and {@link UringIoHandlerConfig#deferTaskrun()}).
+ *
+ * <p>Each feature has two questions, as Netty's {@code IoUring} has them: {@code isXxxSupported()}, whether the
+ * kernel offers it, and {@code isXxxEnabled()}, whether the transport uses it (offered, and its switch not off).
+ * Both are decided once, when this class is first used.
  */
 public final class Uring {
     private static final int[] REQUIRED_FEATURES = {
@@ -53,21 +57,21 @@ public final class Uring {
     private static final KernelFeatures KERNEL = UNAVAILABILITY_CAUSE == null ? KernelFeatures.system() : null;
 
     /** Multishot ACCEPT (5.19): one SQE accepts every connection while auto-read is on; else one per accept. */
-    static final boolean MULTISHOT_ACCEPT = enabled("multishotAccept", KERNEL != null && KERNEL.multishotAccept());
+    static final boolean MULTISHOT_ACCEPT = enabled("multishotAccept", isMultishotAcceptSupported());
     /** {@code IORING_RECVSEND_POLL_FIRST} (5.19): a read of a socket known to be empty arms its poll at once. */
-    static final boolean POLL_FIRST = enabled("pollFirst", KERNEL != null && KERNEL.recvSendPollFirst());
+    static final boolean POLL_FIRST = enabled("pollFirst", isPollFirstSupported());
     /** {@code IORING_CQE_F_SOCK_NONEMPTY} (5.19): a RECV says whether data is left; else a full buffer hints it. */
-    static final boolean SOCK_NONEMPTY = enabled("sockNonEmpty", KERNEL != null && KERNEL.sockNonEmpty());
+    static final boolean SOCK_NONEMPTY = enabled("sockNonEmpty", isSockNonEmptySupported());
     /**
      * {@code IORING_ASYNC_CANCEL_ANY} (5.19): a loop shutting down cancels whatever its handles left in the ring;
      * without it, it relies on each handle cancelling its own ops when closed (the transport's channels do).
      */
-    static final boolean CANCEL_ANY = enabled("cancelAny", KERNEL != null && KERNEL.cancelAny());
+    static final boolean CANCEL_ANY = enabled("cancelAny", isCancelAnySupported());
     /**
      * Multishot RECV into a provided-buffer ring (6.0): {@link StreamReadMode#MULTISHOT} channels keep one receive
      * armed and hold no buffer while idle; without it they read as {@link StreamReadMode#RECV} does.
      */
-    static final boolean BUFFER_RING = enabled("bufferRing", KERNEL != null && KERNEL.multishotRecv());
+    static final boolean BUFFER_RING = enabled("bufferRing", isBufferRingSupported());
     /**
      * {@code IOU_PBUF_RING_INC} (6.12): the kernel fills a provided buffer a receive at a time, so a small message
      * takes its own bytes of a buffer rather than a whole one; without it every receive takes a buffer.
@@ -78,15 +82,14 @@ public final class Uring {
      * SPLICE (5.7, below the floor, yet probed rather than required): a {@code DefaultFileRegion} goes from its file
      * through a pipe into the socket; switched off, or where the kernel refuses it, it is copied through a buffer.
      */
-    static final boolean SPLICE = enabled("splice", UNAVAILABILITY_CAUSE == null
-            && Probe.system().isSupported(Opcode.SPLICE));
+    static final boolean SPLICE = enabled("splice", isSpliceSupported());
     /** {@code IORING_REGISTER_RING_FDS} (5.18): each enter skips the fd lookup. */
-    static final boolean REGISTER_RING_FD = enabled("registerRingFd", KERNEL != null && KERNEL.registeredRingFd());
+    static final boolean REGISTER_RING_FD = enabled("registerRingFd", isRegisterRingFdSupported());
     /**
      * SEND_ZC (6.0): a stream channel's writes at or above its {@link UringChannelOption#SEND_ZC_THRESHOLD} go zero
      * copy; off, the option is ignored and they are SENDs. The opcode probe is exact: a kernel lists only what it has.
      */
-    static final boolean SEND_ZC = enabled("sendZc", KERNEL != null && Probe.system().isSupported(Opcode.SEND_ZC));
+    static final boolean SEND_ZC = enabled("sendZc", isSendZcSupported());
     /**
      * The optional setup flags a loop may ask for: what the kernel accepts, minus the switched-off ones
      * ({@code SUBMIT_ALL} 5.18; {@code COOP_TASKRUN} 5.19). {@code SINGLE_ISSUER} and {@code DEFER_TASKRUN}
@@ -177,6 +180,91 @@ public final class Uring {
         }
     }
 
+    // What the kernel offers, switched on or not. Each answers false where io_uring is unavailable.
+
+    /** Whether the kernel accepts with one multishot ACCEPT ({@code IORING_ACCEPT_MULTISHOT}, Linux 5.19). */
+    public static boolean isMultishotAcceptSupported() {
+        return KERNEL != null && KERNEL.multishotAccept();
+    }
+
+    /** Whether the kernel takes {@code IORING_RECVSEND_POLL_FIRST} on RECV and SEND (Linux 5.19). */
+    public static boolean isPollFirstSupported() {
+        return KERNEL != null && KERNEL.recvSendPollFirst();
+    }
+
+    /** Whether a RECV's completion says that data is left in the socket ({@code IORING_CQE_F_SOCK_NONEMPTY}, 5.19). */
+    public static boolean isSockNonEmptySupported() {
+        return KERNEL != null && KERNEL.sockNonEmpty();
+    }
+
+    /** Whether ASYNC_CANCEL takes {@code IORING_ASYNC_CANCEL_ANY} (Linux 5.19). */
+    public static boolean isCancelAnySupported() {
+        return KERNEL != null && KERNEL.cancelAny();
+    }
+
+    /**
+     * Whether the kernel has provided-buffer rings and a multishot RECV into them (Linux 6.0), what
+     * {@link StreamReadMode#MULTISHOT} reads need; Netty calls this "recv multishot" and "register buffer ring".
+     */
+    public static boolean isBufferRingSupported() {
+        return KERNEL != null && KERNEL.multishotRecv();
+    }
+
+    /**
+     * Whether provided-buffer rings can be consumed incrementally ({@code IOU_PBUF_RING_INC}, Linux 6.12). The
+     * ring library supports them; the transport does not use them yet, so there is no switch.
+     */
+    public static boolean isBufferRingIncrementalSupported() {
+        return KERNEL != null && KERNEL.bufferRingIncremental();
+    }
+
+    /** Whether the kernel has the SPLICE op (Linux 5.7). */
+    public static boolean isSpliceSupported() {
+        return UNAVAILABILITY_CAUSE == null && Probe.system().isSupported(Opcode.SPLICE);
+    }
+
+    /** Whether a ring can enter by a registered ring fd ({@code IORING_REGISTER_RING_FDS}, Linux 5.18). */
+    public static boolean isRegisterRingFdSupported() {
+        return KERNEL != null && KERNEL.registeredRingFd();
+    }
+
+    /** Whether the kernel has the SEND_ZC op (zero-copy send, Linux 6.0). */
+    public static boolean isSendZcSupported() {
+        return UNAVAILABILITY_CAUSE == null && Probe.system().isSupported(Opcode.SEND_ZC);
+    }
+
+    /** Whether a ring can be set up with {@code IORING_SETUP_SUBMIT_ALL} (Linux 5.18). */
+    public static boolean isSubmitAllSupported() {
+        return setupFlagSupported(IoUring.IORING_SETUP_SUBMIT_ALL);
+    }
+
+    /** Whether a ring can be set up with {@code IORING_SETUP_COOP_TASKRUN} (Linux 5.19). */
+    public static boolean isCoopTaskrunSupported() {
+        return setupFlagSupported(IoUring.IORING_SETUP_COOP_TASKRUN);
+    }
+
+    /**
+     * Whether a ring can be set up with {@code IORING_SETUP_SINGLE_ISSUER} (Linux 6.0); whether a loop asks for it
+     * is its {@link UringIoHandlerConfig#singleIssuer()}, and what it got {@link UringIoHandler#enabledSetupFlags()}.
+     */
+    public static boolean isSingleIssuerSupported() {
+        return setupFlagSupported(IoUring.IORING_SETUP_SINGLE_ISSUER);
+    }
+
+    /**
+     * Whether a ring can be set up with {@code IORING_SETUP_DEFER_TASKRUN} (Linux 6.1); whether a loop asks for it
+     * is its {@link UringIoHandlerConfig#deferTaskrun()}.
+     */
+    public static boolean isDeferTaskrunSupported() {
+        return setupFlagSupported(IoUring.IORING_SETUP_DEFER_TASKRUN);
+    }
+
+    private static boolean setupFlagSupported(int flag) {
+        return KERNEL != null && (KERNEL.setupFlags() & flag) != 0;
+    }
+
+    // What the transport uses: offered by the kernel and not switched off.
+
     /** Whether server channels accept with one multishot ACCEPT ({@code -Diouring4j.multishotAccept}). */
     public static boolean isMultishotAcceptEnabled() {
         return MULTISHOT_ACCEPT;
@@ -232,6 +320,19 @@ public final class Uring {
     /** Whether stream channels may send zero copy ({@code -Diouring4j.sendZc}, Linux 6.0). */
     public static boolean isSendZcEnabled() {
         return SEND_ZC;
+    }
+
+    /** Whether event loops set their rings up with {@code IORING_SETUP_SUBMIT_ALL} ({@code -Diouring4j.submitAll}). */
+    public static boolean isSubmitAllEnabled() {
+        return (OPTIONAL_SETUP_FLAGS & IoUring.IORING_SETUP_SUBMIT_ALL) != 0;
+    }
+
+    /**
+     * Whether event loops without {@code DEFER_TASKRUN} set their rings up with {@code IORING_SETUP_COOP_TASKRUN}
+     * ({@code -Diouring4j.coopTaskrun}).
+     */
+    public static boolean isCoopTaskrunEnabled() {
+        return (OPTIONAL_SETUP_FLAGS & IoUring.IORING_SETUP_COOP_TASKRUN) != 0;
     }
 
     /**

@@ -34,9 +34,24 @@ public final class UringChannelOption {
      */
     public static final ChannelOption<Boolean> TCP_FASTOPEN_CONNECT = ChannelOption.TCP_FASTOPEN_CONNECT;
 
-    /** {@code IP_FREEBIND}: bind to an address that is not (yet) local. */
+    /**
+     * {@code TCP_DEFER_ACCEPT} on a server: seconds a connection may stay without data before it is accepted
+     * anyway; until its first data arrives (or that time passes), the server does not see it (0 = off). The kernel
+     * counts in SYN-ACK retransmissions (1, 2, 4, ... s), so the option reads back as the end of the period the
+     * seconds fall in: 5 reads back as 7.
+     */
+    public static final ChannelOption<Integer> TCP_DEFER_ACCEPT = option("TCP_DEFER_ACCEPT");
+
+    /**
+     * {@code IP_FREEBIND} (TCP server and client channels, UDP channels): bind to an address that is not (yet)
+     * local, e.g. one an interface will get later.
+     */
     public static final ChannelOption<Boolean> IP_FREEBIND = option("IP_FREEBIND");
-    /** {@code IP_TRANSPARENT}: bind to and send from any address (transparent proxying; needs CAP_NET_ADMIN). */
+    /**
+     * {@code IP_TRANSPARENT} (TCP server and client channels, UDP channels): bind to and send from any address, as a
+     * transparent proxy does. Needs {@code CAP_NET_ADMIN} or {@code CAP_NET_RAW}: without, setting it fails with a
+     * {@code ChannelException} whose cause is {@code setsockopt(IP_TRANSPARENT) failed: EPERM}.
+     */
     public static final ChannelOption<Boolean> IP_TRANSPARENT = option("IP_TRANSPARENT");
     /**
      * {@code IP_RECVORIGDSTADDR} on a datagram channel: each received {@code DatagramPacket}'s recipient is the

@@ -14,8 +14,10 @@ import java.util.Map;
 
 /**
  * Configuration of a {@link UringServerSocketChannel}: Netty's {@link ServerSocketChannelConfig} plus
- * {@link UringChannelOption#SO_REUSEPORT} and {@link UringChannelOption#TCP_FASTOPEN}. {@code SO_REUSEADDR} is on by default, as
- * with Netty's native transports, so a restarted server can bind while old connections sit in TIME_WAIT.
+ * {@link UringChannelOption#SO_REUSEPORT}, {@link UringChannelOption#TCP_FASTOPEN},
+ * {@link UringChannelOption#TCP_DEFER_ACCEPT}, {@link UringChannelOption#IP_FREEBIND} and
+ * {@link UringChannelOption#IP_TRANSPARENT}. {@code SO_REUSEADDR} is on by default, as with Netty's native
+ * transports, so a restarted server can bind while old connections sit in TIME_WAIT.
  */
 public final class UringServerSocketChannelConfig extends DefaultChannelConfig implements ServerSocketChannelConfig {
     private final UringServerSocketChannel channel;
@@ -34,7 +36,8 @@ public final class UringServerSocketChannelConfig extends DefaultChannelConfig i
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), ChannelOption.SO_RCVBUF, ChannelOption.SO_REUSEADDR,
-                ChannelOption.SO_BACKLOG, UringChannelOption.SO_REUSEPORT, UringChannelOption.TCP_FASTOPEN);
+                ChannelOption.SO_BACKLOG, UringChannelOption.SO_REUSEPORT, UringChannelOption.TCP_FASTOPEN,
+                UringChannelOption.TCP_DEFER_ACCEPT, UringChannelOption.IP_FREEBIND, UringChannelOption.IP_TRANSPARENT);
     }
 
     @Override
@@ -56,6 +59,17 @@ public final class UringServerSocketChannelConfig extends DefaultChannelConfig i
         if (option == UringChannelOption.TCP_FASTOPEN) {
             return (T) Integer.valueOf(SocketOptions.getInt(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_FASTOPEN));
         }
+        if (option == UringChannelOption.TCP_DEFER_ACCEPT) {
+            return (T) Integer.valueOf(SocketOptions.getInt(fd(), LinuxSocket.IPPROTO_TCP,
+                    LinuxSocket.TCP_DEFER_ACCEPT));
+        }
+        if (option == UringChannelOption.IP_FREEBIND) {
+            return (T) Boolean.valueOf(SocketOptions.getBoolean(fd(), LinuxSocket.IPPROTO_IP, LinuxSocket.IP_FREEBIND));
+        }
+        if (option == UringChannelOption.IP_TRANSPARENT) {
+            return (T) Boolean.valueOf(SocketOptions.getBoolean(fd(), LinuxSocket.IPPROTO_IP,
+                    LinuxSocket.IP_TRANSPARENT));
+        }
         return super.getOption(option);
     }
 
@@ -72,6 +86,12 @@ public final class UringServerSocketChannelConfig extends DefaultChannelConfig i
             SocketOptions.setBoolean(fd(), LinuxSocket.SOL_SOCKET, LinuxSocket.SO_REUSEPORT, (Boolean) value);
         } else if (option == UringChannelOption.TCP_FASTOPEN) {
             SocketOptions.setInt(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_FASTOPEN, (Integer) value);
+        } else if (option == UringChannelOption.TCP_DEFER_ACCEPT) {
+            SocketOptions.setInt(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_DEFER_ACCEPT, (Integer) value);
+        } else if (option == UringChannelOption.IP_FREEBIND) {
+            SocketOptions.setBoolean(fd(), LinuxSocket.IPPROTO_IP, LinuxSocket.IP_FREEBIND, (Boolean) value);
+        } else if (option == UringChannelOption.IP_TRANSPARENT) {
+            SocketOptions.setBoolean(fd(), LinuxSocket.IPPROTO_IP, LinuxSocket.IP_TRANSPARENT, (Boolean) value);
         } else {
             return super.setOption(option, value);
         }

@@ -49,7 +49,8 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
                 UringChannelOption.TCP_CORK, UringChannelOption.TCP_QUICKACK, UringChannelOption.TCP_KEEPIDLE,
                 UringChannelOption.TCP_KEEPINTVL, UringChannelOption.TCP_KEEPCNT,
                 UringChannelOption.TCP_USER_TIMEOUT, UringChannelOption.TCP_NOTSENT_LOWAT,
-                UringChannelOption.TCP_FASTOPEN_CONNECT, UringChannelOption.STREAM_READ_MODE,
+                UringChannelOption.TCP_FASTOPEN_CONNECT, UringChannelOption.IP_FREEBIND,
+                UringChannelOption.IP_TRANSPARENT, UringChannelOption.STREAM_READ_MODE,
                 UringChannelOption.SEND_ZC_THRESHOLD);
     }
 
@@ -97,6 +98,13 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
             return (T) Boolean.valueOf(
                     SocketOptions.getBoolean(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_FASTOPEN_CONNECT));
         }
+        if (option == UringChannelOption.IP_FREEBIND) {
+            return (T) Boolean.valueOf(SocketOptions.getBoolean(fd(), LinuxSocket.IPPROTO_IP, LinuxSocket.IP_FREEBIND));
+        }
+        if (option == UringChannelOption.IP_TRANSPARENT) {
+            return (T) Boolean.valueOf(SocketOptions.getBoolean(fd(), LinuxSocket.IPPROTO_IP,
+                    LinuxSocket.IP_TRANSPARENT));
+        }
         int tcpIntOption = tcpIntOption(option);
         if (tcpIntOption >= 0) {
             return (T) Integer.valueOf(SocketOptions.getInt(fd(), LinuxSocket.IPPROTO_TCP, tcpIntOption));
@@ -134,6 +142,10 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
         } else if (option == UringChannelOption.TCP_FASTOPEN_CONNECT) {
             SocketOptions.setBoolean(fd(), LinuxSocket.IPPROTO_TCP, LinuxSocket.TCP_FASTOPEN_CONNECT,
                     (Boolean) value);
+        } else if (option == UringChannelOption.IP_FREEBIND) {
+            SocketOptions.setBoolean(fd(), LinuxSocket.IPPROTO_IP, LinuxSocket.IP_FREEBIND, (Boolean) value);
+        } else if (option == UringChannelOption.IP_TRANSPARENT) {
+            SocketOptions.setBoolean(fd(), LinuxSocket.IPPROTO_IP, LinuxSocket.IP_TRANSPARENT, (Boolean) value);
         } else if (tcpIntOption(option) >= 0) {
             SocketOptions.setInt(fd(), LinuxSocket.IPPROTO_TCP, tcpIntOption(option), (Integer) value);
         } else {
