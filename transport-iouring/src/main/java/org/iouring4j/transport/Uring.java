@@ -77,7 +77,7 @@ public final class Uring {
      * takes its own bytes of a buffer rather than a whole one; without it every receive takes a buffer.
      */
     static final boolean BUFFER_RING_INCREMENTAL = BUFFER_RING
-            && enabled("bufferRingIncremental", KERNEL != null && KERNEL.bufferRingIncremental());
+            && enabled("bufferRingIncremental", isBufferRingIncrementalSupported());
     /**
      * SPLICE (5.7, below the floor, yet probed rather than required): a {@code DefaultFileRegion} goes from its file
      * through a pipe into the socket; switched off, or where the kernel refuses it, it is copied through a buffer.
@@ -211,8 +211,8 @@ public final class Uring {
     }
 
     /**
-     * Whether provided-buffer rings can be consumed incrementally ({@code IOU_PBUF_RING_INC}, Linux 6.12). The
-     * ring library supports them; the transport does not use them yet, so there is no switch.
+     * Whether provided-buffer rings can be consumed incrementally ({@code IOU_PBUF_RING_INC}, Linux 6.12), which
+     * {@link StreamReadMode#MULTISHOT} reads use to fill a buffer a receive at a time.
      */
     public static boolean isBufferRingIncrementalSupported() {
         return KERNEL != null && KERNEL.bufferRingIncremental();

@@ -63,7 +63,9 @@ class UringFeatureQueriesTest {
                 Uring::isCoopTaskrunEnabled),
         new Feature("single issuer", null, 6, 0, Uring::isSingleIssuerSupported, null),
         new Feature("defer taskrun", null, 6, 1, Uring::isDeferTaskrunSupported, null),
-        new Feature("incremental buffer ring", null, 6, 12, Uring::isBufferRingIncrementalSupported, null),
+        // Enabled also needs the buffer ring itself; every run that includes this test switches both alike.
+        new Feature("incremental buffer ring", "bufferRingIncremental", 6, 12, Uring::isBufferRingIncrementalSupported,
+                Uring::isBufferRingIncrementalEnabled),
     };
 
     private static boolean switchedOn(String name) {
