@@ -1,5 +1,10 @@
 package org.iouring4j.transport;
 
+import io.netty.buffer.ByteBuf;
+import org.iouring4j.ring.IoUring;
+
+import java.nio.ByteOrder;
+
 /**
  * Where {@code statx(2)} puts what {@link UringLoopFile#size()} reads, in the {@code struct statx} a {@code STATX}
  * op fills:
@@ -22,6 +27,19 @@ final class StatxLayout {
     /** {@code stx_size}: the file's size in bytes. */
     static final int FILE_SIZE = 40;
 
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
     private StatxLayout() {
+    }
+
+    /** Whether the file system filled {@code stx_size} in the struct at {@code statx}'s index 0. */
+    static boolean hasSize(ByteBuf statx) {
+        int mask = LITTLE_ENDIAN ? statx.getIntLE(MASK) : statx.getInt(MASK);
+        return (mask & IoUring.STATX_SIZE) != 0;
+    }
+
+    /** {@code stx_size} of the struct at {@code statx}'s index 0 (the kernel writes it in native byte order). */
+    static long size(ByteBuf statx) {
+        return LITTLE_ENDIAN ? statx.getLongLE(FILE_SIZE) : statx.getLong(FILE_SIZE);
     }
 }

@@ -18,7 +18,6 @@ import org.iouring4j.ring.Opcode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.OpenOption;
@@ -68,7 +67,6 @@ public final class UringLoopFile {
     private static final int DATA_CANCEL = FileOpSlots.MAX_SLOTS + 2;
     /** A created file's permissions before the umask, as {@code FileChannel.open} creates them. */
     private static final int CREATE_MODE = 0666;
-    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private enum State { OPENING, OPEN, CLOSING, CLOSED }
 
@@ -473,11 +471,11 @@ public final class UringLoopFile {
         try {
             if (res < 0) {
                 size.tryFailure(failure("STATX", res));
-            } else if ((nativeInt(statx, StatxLayout.MASK) & IoUring.STATX_SIZE) == 0) {
+            } else if (!StatxLayout.hasSize(statx)) {
                 size.tryFailure(new NativeIoException("STATX", path, Errno.EOPNOTSUPP,
                         "the file system does not report a size"));
             } else {
-                size.trySuccess(nativeLong(statx, StatxLayout.FILE_SIZE));
+                size.trySuccess(StatxLayout.size(statx));
             }
         } finally {
             statx.release();
@@ -492,14 +490,6 @@ public final class UringLoopFile {
         } else {
             sync.trySuccess(null);
         }
-    }
-
-    private static int nativeInt(ByteBuf buf, int offset) {
-        return LITTLE_ENDIAN ? buf.getIntLE(offset) : buf.getInt(offset);
-    }
-
-    private static long nativeLong(ByteBuf buf, int offset) {
-        return LITTLE_ENDIAN ? buf.getLongLE(offset) : buf.getLong(offset);
     }
 
     private Integer count(int bytes) {
@@ -591,21 +581,6 @@ public final class UringLoopFile {
         @Override
         public String toString() {
             return UringLoopFile.this.toString();
-        }
-    }
-
-    /** {@link ClosedChannelException} (as a closed {@code FileChannel} throws) that names the file. */
-    private static final class FileClosedException extends ClosedChannelException {
-        private static final long serialVersionUID = 1L;
-        private final String path;
-
-        FileClosedException(String path) {
-            this.path = path;
-        }
-
-        @Override
-        public String getMessage() {
-            return "file closed: " + path;
         }
     }
 }
