@@ -337,7 +337,9 @@ public final class UringIoHandler implements IoHandler {
             logger.warn("{} failed to handle {}", registration.handle, event, t);
         }
         event.releaseUntakenBuffer();
-        if (!registration.isValid() && registration.outstanding == 0) {
+        // Not if the handle cancelled its registration inside handle(): cancelled() released it already, and a
+        // second release would free its id twice, giving it to two later registrations at once.
+        if (!registration.isValid() && registration.outstanding == 0 && registrations[id] == registration) {
             release(registration);
         }
     }

@@ -403,6 +403,44 @@ class UringIoHandlerTest {
         }
     }
 
+    /**
+     * A handle that cancels its registration inside {@code handle()}, on its last completion, is released once: its
+     * id is not freed twice, which would give it to two later registrations and route one's completions to the other.
+     */
+    @Test
+    void aRegistrationCancelledInsideItsLastCompletionIsReleasedOnce() throws Exception {
+        MultiThreadIoEventLoopGroup group = group(new UringIoHandlerConfig());
+        try {
+            IoEventLoop loop = group.next();
+            int baseline = loop.submit(() -> UringIoHandler.current().registrationCount()).get();
+            RecordingHandle selfCancelling = new RecordingHandle() {
+                @Override
+                public void handle(IoRegistration registration, IoEvent ioEvent) {
+                    super.handle(registration, ioEvent);
+                    registration.cancel();
+                }
+            };
+            IoRegistration registration = loop.register(selfCancelling).get(10, TimeUnit.SECONDS);
+            registration.submit(new UringIoOps().opcode(Opcode.NOP).data(1));
+            assertEquals(1, selfCancelling.next()[2]);
+            assertTrue(selfCancelling.unregistered.await(10, TimeUnit.SECONDS));
+            assertEquals(baseline, (int) loop.submit(() -> UringIoHandler.current().registrationCount()).get());
+
+            RecordingHandle first = new RecordingHandle();
+            RecordingHandle second = new RecordingHandle();
+            IoRegistration firstRegistration = loop.register(first).get(10, TimeUnit.SECONDS);
+            IoRegistration secondRegistration = loop.register(second).get(10, TimeUnit.SECONDS);
+            assertEquals(baseline + 2, (int) loop.submit(() -> UringIoHandler.current().registrationCount()).get());
+            firstRegistration.submit(new UringIoOps().opcode(Opcode.NOP).data(11));
+            secondRegistration.submit(new UringIoOps().opcode(Opcode.NOP).data(22));
+            assertEquals(11, first.next()[2]);
+            assertEquals(22, second.next()[2]);
+            assertTrue(first.events.isEmpty() && second.events.isEmpty(), "a completion went to the wrong handle");
+        } finally {
+            shutdown(group);
+        }
+    }
+
     /** Creating and shutting down a group 1,000 times leaves no fd and no native memory behind. */
     @Test
     @Timeout(120)
