@@ -94,7 +94,8 @@ final class ComparisonReport {
      * The targets that this run's scenarios cover, each with its measured value: throughput, latency and RSS from
      * issue 5, server CPU per datagram (UDP) and per message (Unix sockets) from issue 12, and from issue 13 server
      * CPU per message against Netty io_uring and NIO, idle-connection memory and server CPU per MiB of a file
-     * download against epoll.
+     * download against epoll, and from issue 15 the static-file server's requests per second and CPU per request
+     * against epoll reading files by blocking reads.
      */
     private static void targets(StringBuilder md, Results results, List<Scenario> scenarios,
                                 List<ServerSetup> transports) {
@@ -146,6 +147,14 @@ final class ComparisonReport {
                             metricRatio(results, scenario, ServerSetup.EPOLL, Sample::cpuMicrosPerOp), 1.00, false,
                             clientLoad(results, scenario)));
                     break;
+                case "static-file-64k":
+                    rows.append(target(scenario.label() + ": requests/s ≥ epoll's with blocking reads",
+                            throughputRatio(results, scenario, OURS, ServerSetup.EPOLL_BLOCKING), 1.00, true,
+                            limit(results, scenario, ServerSetup.EPOLL_BLOCKING)));
+                    rows.append(target(scenario.label() + ": server CPU per request ≤ epoll's with blocking reads",
+                            metricRatio(results, scenario, ServerSetup.EPOLL_BLOCKING, Sample::cpuMicrosPerOp), 1.00,
+                            false, clientLoad(results, scenario)));
+                    break;
                 case "unix-echo-16x16x256":
                     rows.append(target(scenario.label() + ": server CPU per message ≤ epoll's",
                             metricRatio(results, scenario, ServerSetup.EPOLL, Sample::cpuMicrosPerOp), 1.00, false,
@@ -157,7 +166,7 @@ final class ComparisonReport {
             rows.append(target(scenario.label() + ": RSS ≤ 1.1× Netty io_uring's",
                     rssRatio(results, scenario), 1.10, false, ""));
         }
-        md.append("Targets (issues 5, 12 and 13), iouring4j against the others. A throughput ratio can only show the")
+        md.append("Targets (issues 5, 12, 13 and 15), iouring4j against the others. A throughput ratio can only show the")
                 .append(" servers' differences while the load client has CPU to spare; the last column says whether")
                 .append(" it had, and compares the server CPU spent per operation, which does not depend on that.\n\n")
                 .append("| target | measured | | load client's CPU; iouring4j's server CPU per op against the other's |\n")

@@ -8,8 +8,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 
-/** The file the download scenario's {@code FileServer} sends, made for one scenario and deleted after it. */
+/**
+ * The file the download scenario's {@code FileServer} sends (and the static-file scenario's {@code StaticFileServer}
+ * serves), made for one scenario and deleted after it.
+ */
 final class DownloadFile {
+    /** The file's name in its directory. */
+    static final String NAME = "download.bin";
     private static final int BLOCK = 1 << 20;
 
     private DownloadFile() {
@@ -23,7 +28,7 @@ final class DownloadFile {
      */
     static Path create(long bytes) throws IOException {
         Path dir = Files.createTempDirectory("iouring4j-download");
-        Path file = dir.resolve("download.bin");
+        Path file = dir.resolve(NAME);
         // Deleted on exit in the reverse order: the file, then its directory.
         dir.toFile().deleteOnExit();
         file.toFile().deleteOnExit();

@@ -10,12 +10,13 @@ import java.util.List;
  * ({@code UdpEchoClient}: client sockets × datagrams in flight × datagram size), an HTTP load ({@code wrk} with
  * that many connections), idle connections held open ({@code IdleClient}: the server's memory per connection), or
  * file downloads ({@code DownloadClient} against {@code FileServer}: parallel downloads of a file of {@code size}
- * bytes).
+ * bytes), or static-file requests ({@code wrk} with that many connections against {@code StaticFileServer}, every
+ * request for the same file of {@code size} bytes).
  *
  * @param id          the name {@code -Dscenarios} takes
  * @param label       the name tables and charts show
  * @param connections connections, or for UDP client sockets, or parallel downloads
- * @param size        message or datagram size in bytes; for a download the file's
+ * @param size        message or datagram size in bytes; for a download or a static file the file's
  */
 record Scenario(String id, String label, Kind kind, int connections, int inflight, int size) {
     enum Kind {
@@ -35,7 +36,12 @@ record Scenario(String id, String label, Kind kind, int connections, int infligh
          */
         IDLE,
         /** {@code FileServer} sending a {@code DefaultFileRegion} per connection under {@code DownloadClient}. */
-        DOWNLOAD
+        DOWNLOAD,
+        /**
+         * {@code StaticFileServer} under {@code wrk}: each request opens, reads and closes the file, the way its
+         * {@code -DfileReads} says (the loop's ring on iouring4j, {@code sendfile} or blocking reads elsewhere).
+         */
+        STATIC_FILE
     }
 
     /**
@@ -55,16 +61,17 @@ record Scenario(String id, String label, Kind kind, int connections, int infligh
             new Scenario("http-64", "HTTP 64 conns", Kind.HTTP, 64, 1, 0),
             new Scenario("http-256", "HTTP 256 conns", Kind.HTTP, 256, 1, 0),
             new Scenario("idle-10k", "10k idle conns", Kind.IDLE, 10_000, 1, 16),
-            new Scenario("file-download-1g", "file download 2×1 GiB", Kind.DOWNLOAD, 2, 1, 1 << 30));
+            new Scenario("file-download-1g", "file download 2×1 GiB", Kind.DOWNLOAD, 2, 1, 1 << 30),
+            new Scenario("static-file-64k", "static file 64 conns × 64 KiB", Kind.STATIC_FILE, 64, 1, 64 * 1024));
 
     /**
-     * What runs unless {@code -Dscenarios} says otherwise: all but the idle connections and the file download. Those
-     * two need what the others do not (file descriptors for 10,000 connections a side; 1 GiB of temporary disk and
+     * What runs unless {@code -Dscenarios} says otherwise: all but the idle connections and the file scenarios. Those
+     * need what the others do not (file descriptors for 10,000 connections a side; 1 GiB of temporary disk and
      * page cache), measure footprint and the file path rather than the echo and HTTP throughput the default run
-     * compares, and would add some 12 minutes to its hour: they run when named.
+     * compares, and would add some 15 minutes to its hour: they run when named.
      */
     static final List<Scenario> DEFAULT = ALL.stream()
-            .filter(s -> s.kind != Kind.IDLE && s.kind != Kind.DOWNLOAD)
+            .filter(s -> s.kind != Kind.IDLE && s.kind != Kind.DOWNLOAD && s.kind != Kind.STATIC_FILE)
             .toList();
 
     /** The server main this scenario runs. */
@@ -73,6 +80,7 @@ record Scenario(String id, String label, Kind kind, int connections, int infligh
             case HTTP -> "org.iouring4j.examples.HttpHelloServer";
             case UDP_ECHO -> "org.iouring4j.examples.UdpEchoServer";
             case DOWNLOAD -> "org.iouring4j.examples.FileServer";
+            case STATIC_FILE -> "org.iouring4j.examples.StaticFileServer";
             default -> "org.iouring4j.examples.EchoServer";
         };
     }
@@ -80,7 +88,7 @@ record Scenario(String id, String label, Kind kind, int connections, int infligh
     /** What one unit of throughput is. */
     String unit() {
         return switch (kind) {
-            case HTTP -> "req";
+            case HTTP, STATIC_FILE -> "req";
             case UDP_ECHO -> "pkt";
             case IDLE -> "conn";
             case DOWNLOAD -> "MiB";
@@ -94,6 +102,16 @@ record Scenario(String id, String label, Kind kind, int connections, int infligh
      */
     boolean perMessage() {
         return kind != Kind.IDLE && kind != Kind.DOWNLOAD;
+    }
+
+    /** Whether {@code wrk} is the load: HTTP requests. */
+    boolean usesWrk() {
+        return kind == Kind.HTTP || kind == Kind.STATIC_FILE;
+    }
+
+    /** The path {@code wrk} requests: the static file's name, or {@code /}. */
+    String httpPath() {
+        return kind == Kind.STATIC_FILE ? "/" + DownloadFile.NAME : "/";
     }
 
     /** Why {@code transport} cannot serve this scenario, in its own words; null when it can. */

@@ -31,9 +31,20 @@ record ServerSetup(String id, Transport transport, List<String> properties) {
     static final ServerSetup IOURING4J_WHOLE_BUFFERS = new ServerSetup("iouring4j-whole-buffers", Transport.IOURING4J,
             List.of("-Diouring4j.bufferRingIncremental=false"));
 
+    /**
+     * Netty's epoll transport whose {@code StaticFileServer} reads files by blocking {@code FileChannel} reads on the
+     * event loop ({@code ChunkedNioFile}) rather than {@code sendfile}: the way a server that must see the bytes
+     * (TLS, compression) reads them there. Other servers ignore the property.
+     */
+    static final ServerSetup EPOLL_BLOCKING = new ServerSetup("epoll-blocking", Transport.EPOLL,
+            List.of("-DfileReads=blocking"));
+    /** iouring4j whose {@code StaticFileServer} sends files as {@code DefaultFileRegion}s (SPLICE), not loop reads. */
+    static final ServerSetup IOURING4J_SPLICE = new ServerSetup("iouring4j-splice", Transport.IOURING4J,
+            List.of("-DfileReads=region"));
+
     /** Every setup, in the order the tables show them. */
     static final List<ServerSetup> ALL = List.of(IOURING4J, IOURING4J_WHOLE_BUFFERS, IOURING4J_RECV, IOURING4J_READV,
-            NIO, EPOLL, NETTY_IOURING);
+            IOURING4J_SPLICE, NIO, EPOLL, EPOLL_BLOCKING, NETTY_IOURING);
     /** What runs unless {@code -Dtransports} says otherwise: the transports as they are by default. */
     static final List<ServerSetup> DEFAULT = List.of(IOURING4J, NIO, EPOLL, NETTY_IOURING);
 

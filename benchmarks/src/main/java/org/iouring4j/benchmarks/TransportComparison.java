@@ -48,14 +48,16 @@ import java.util.Map;
  *   <li>{@code -Dscenarios=echo-16x16x256,echo-64x1x64,echo-4x64x4k,latency-1x1x64,unix-echo-16x16x256,
  *       udp-echo-64,udp-echo-1400,http-64,http-256}: a subset, in that order (these are the default); also, only
  *       when named, {@code idle-10k} (10,000 idle connections: the server's memory per connection, each round on a
- *       fresh server) and {@code file-download-1g} (2 parallel downloads of a 1 GiB {@code DefaultFileRegion} from
+ *       fresh server), {@code file-download-1g} (2 parallel downloads of a 1 GiB {@code DefaultFileRegion} from
  *       {@code FileServer}, a file the run writes to the temporary directory and deletes: MiB/s, server CPU per
- *       MiB), e.g. {@code -Dscenarios=idle-10k,file-download-1g}</li>
+ *       MiB) and {@code static-file-64k} ({@code wrk} GETs of a 64 KiB file from {@code StaticFileServer}, best
+ *       with {@code -Dtransports=iouring4j,epoll-blocking,nio}), e.g. {@code -Dscenarios=idle-10k,file-download-1g}</li>
  *   <li>{@code -Dtransports=iouring4j,nio,epoll,netty-iouring}: the servers to compare (the default); also
  *       {@code iouring4j-recv}, iouring4j with a RECV per read instead of its default multishot receives into a
  *       provided-buffer ring, {@code iouring4j-readv}, with READV scatter reads, and
  *       {@code iouring4j-whole-buffers}, whose multishot receives take a whole provided buffer each (no
- *       {@code IOU_PBUF_RING_INC}), each its own row ({@link ServerSetup})</li>
+ *       {@code IOU_PBUF_RING_INC}), each its own row, and for the static-file scenario {@code epoll-blocking}
+ *       (blocking reads on the loop) and {@code iouring4j-splice} ({@link ServerSetup})</li>
  *   <li>{@code -DclientTransport=epoll}: the load client's transport, the same for every server</li>
  *   <li>{@code -Dout=target/transport-comparison}: where the table, chart and logs go</li>
  *   <li>{@code -Dpin=true}, {@code -DserverCpu=0}, {@code -DclientCpu=1}: taskset placement</li>
@@ -120,7 +122,7 @@ public final class TransportComparison {
         System.out.printf(Locale.ROOT, "TransportComparison: %s; %s; output to %s%n", settings.describe(),
                 launcher.placement(), settings.out.toAbsolutePath());
         for (Scenario scenario : settings.scenarios) {
-            if (scenario.kind() == Scenario.Kind.HTTP && !Launcher.onPath("wrk")) {
+            if (scenario.usesWrk() && !Launcher.onPath("wrk")) {
                 String why = "wrk is not installed (on Debian: apt-get update && apt-get install -y wrk)";
                 System.out.println("SKIPPING " + scenario.label() + ": " + why);
                 results.skip(scenario, why);
@@ -178,6 +180,9 @@ public final class TransportComparison {
         if (scenario.kind() == Scenario.Kind.DOWNLOAD) {
             file = DownloadFile.create(scenario.size());
             serverOptions = List.of("-Dfile=" + file);
+        } else if (scenario.kind() == Scenario.Kind.STATIC_FILE) {
+            file = DownloadFile.create(scenario.size());
+            serverOptions = List.of("-Ddir=" + file.getParent());
         }
         Map<ServerSetup, ServerProcess> servers = new LinkedHashMap<>();
         try {
@@ -329,7 +334,7 @@ public final class TransportComparison {
         Results.Cell cell = results.cell(scenario, transport);
         // Echo probes need a moment for the client's own warmup (the server is warm from the rounds); wrk's
         // counting skips half a second at each end of its run by itself.
-        boolean http = scenario.kind() == Scenario.Kind.HTTP;
+        boolean http = scenario.usesWrk();
         try {
             Outcome outcome = load(scenario, server, http ? 0 : 1, settings.probeSeconds + (http ? 1 : 0.3),
                     syscalls, logs.resolve(scenario.id() + "-" + transport.id() + "-syscalls.log"));
@@ -346,7 +351,7 @@ public final class TransportComparison {
         if (!server.isAlive()) {
             throw new IOException("the server is not running any more: " + server.tail());
         }
-        return scenario.kind() == Scenario.Kind.HTTP
+        return scenario.usesWrk()
                 ? WrkLoad.run(launcher, scenario, server, warmup, seconds, counter, log, ticksPerSecond)
                 : EchoLoad.run(launcher, scenario, server, settings.clientTransport, warmup, seconds, counter, log,
                 ticksPerSecond);
@@ -412,6 +417,14 @@ public final class TransportComparison {
                     + " running, counts the bytes arriving in its window and checks that every finished download"
                     + " was whole (those still running at the window's end are stopped). Throughput in MiB/s,"
                     + " server CPU µs/op and syscalls/op per MiB. The file stays in the page cache throughout.");
+        }
+        if (settings.scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.STATIC_FILE)) {
+            notes.add("Static file: wrk (-t1, keep-alive) GETs one file from StaticFileServer, which opens, reads"
+                    + " and closes it for every request: on iouring4j through the loop's ring (OPENAT, READ, and"
+                    + " STATX then UringChunkedFile past the first 64 KiB chunk; CLOSE), on iouring4j-splice as a"
+                    + " DefaultFileRegion (SPLICE), on nio, epoll and netty-iouring as a DefaultFileRegion (sendfile"
+                    + " or splice), on epoll-blocking by blocking ChunkedNioFile reads on the loop. The file stays in"
+                    + " the page cache throughout.");
         }
         return notes;
     }

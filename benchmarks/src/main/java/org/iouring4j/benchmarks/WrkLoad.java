@@ -11,8 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One run of {@code wrk} (one thread, keep-alive, GET /) against a running {@code HttpHelloServer}: an unmeasured
- * warmup run, then the measured one with the server sampled just before it starts and just after it ends.
+ * One run of {@code wrk} (one thread, keep-alive, GET of the scenario's path) against a running
+ * {@code HttpHelloServer} or {@code StaticFileServer}: an unmeasured warmup run, then the measured one with the
+ * server sampled just before it starts and just after it ends.
  */
 final class WrkLoad {
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ([0-9.]+)(us|ms|s|m)");
@@ -36,7 +37,7 @@ final class WrkLoad {
     static Outcome run(Launcher launcher, Scenario scenario, ServerProcess server, double warmup, double seconds,
                        SyscallCounter syscalls, Path log, long ticksPerSecond)
             throws IOException, InterruptedException {
-        String url = "http://127.0.0.1:" + server.port() + "/";
+        String url = "http://127.0.0.1:" + server.port() + scenario.httpPath();
         Files.deleteIfExists(log);
         long warmupSeconds = Math.round(warmup);
         if (warmupSeconds > 0) {

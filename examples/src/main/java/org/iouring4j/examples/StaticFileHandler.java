@@ -48,8 +48,10 @@ import java.util.Locale;
  *
  * <p>Reading {@link FileReads#LOOP LOOP}ly, every step completes on the connection's event loop: the file is opened
  * ({@code OPENAT}) and its first chunk read before the response head is written, so that a missing file or a
- * directory gets a 404 rather than a broken response; a file no larger than one chunk goes out as one response
- * (no {@code STATX}); a larger one has its size asked ({@code STATX}) and the rest sent by a {@link UringChunkedFile}.
+ * directory gets a 404 rather than a broken response. That first read asks for one byte more than a chunk: a file of
+ * at most one chunk then comes back short, which says it is whole, and goes out as one response without asking its
+ * size ({@code STATX}, which the kernel always hands to a worker thread: the dearest op of a small file). A larger
+ * file has its size asked and the rest sent by a {@link UringChunkedFile}.
  */
 final class StaticFileHandler extends ChannelInboundHandlerAdapter {
     /** Pipelined requests kept while one is answered; past this many the connection stops reading for a while. */
@@ -131,8 +133,8 @@ final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             file.close();
             return;
         }
-        ByteBuf first = ctx.alloc().directBuffer(chunkSize);
-        file.read(first, 0, chunkSize).addListener((FutureListener<Integer>) read ->
+        ByteBuf first = ctx.alloc().directBuffer(chunkSize + 1);
+        file.read(first, 0, chunkSize + 1).addListener((FutureListener<Integer>) read ->
                 loopFirstRead(read, file, first, path, keepAlive, head));
     }
 
@@ -144,7 +146,7 @@ final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             error(statusFor(read.cause()), keepAlive); // EISDIR: the path names a directory
             return;
         }
-        if (first.writerIndex() < chunkSize) {
+        if (first.writerIndex() <= chunkSize) {
             file.close(); // the whole file is in hand
             whole(first, path, keepAlive, head);
             return;
