@@ -23,9 +23,9 @@ module org.iouring4j.transport {
     requires transitive io.netty.transport;
     requires transitive io.netty.transport.unix.common;
     requires org.slf4j;
-    // Only UringChunkedFile (a ChunkedInput) uses it: needed by applications that use that class, which have Netty's
-    // handler module anyway (for ChunkedWriteHandler); transitive because the class's API names its types.
-    requires static transitive io.netty.handler;
+    // Only UringChunkedFile (a ChunkedInput) uses it, in applications that have Netty's handler module anyway (for
+    // ChunkedWriteHandler): optional, so an application that does not use that class needs no io.netty.handler.
+    requires static io.netty.handler;
 
     exports org.iouring4j.transport;
 }

@@ -35,6 +35,9 @@ import java.io.IOException;
  * it still works (the state is guarded by this object's monitor, and {@code resumeTransfer} hops onto the channel's
  * loop), at the cost of a hop per chunk. Chunks are direct buffers from the allocator {@code readChunk} is given.
  */
+// Its API names io.netty.handler's types, a module this one requires only statically (not transitively, which would
+// make every application module need it to compile): an application using this class requires io.netty.handler.
+@SuppressWarnings("exports")
 public final class UringChunkedFile implements ChunkedInput<ByteBuf> {
     private final UringLoopFile file;
     private final long offset;
