@@ -75,6 +75,8 @@ class UringChunkedFileTest {
 
     private EventLoopGroup group;
     private EventLoop loop;
+    /** Where the server opens its files; null: on the connection's own loop. */
+    private EventLoop fileLoop;
 
     @BeforeAll
     static void makeCertificate() throws Exception {
@@ -142,6 +144,19 @@ class UringChunkedFileTest {
     void aMultiMegabyteFileArrivesWholeOverTls() throws Exception {
         byte[] data = UringLoopFileTest.pattern(4 * MIB + 77, 31);
         assertArrayEquals(data, transfer(write("tls", data), 0, data.length, true));
+    }
+
+    @Test
+    void aFileOpenedOnAnotherLoopStillArrivesWhole() throws Exception {
+        EventLoopGroup files = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
+        try {
+            fileLoop = files.next(); // reads complete there; resumeTransfer hops onto the connection's loop
+            byte[] data = UringLoopFileTest.pattern(3 * MIB + 5, 47);
+            assertArrayEquals(data, transfer(write("other-loop", data), 0, data.length, true));
+        } finally {
+            fileLoop = null;
+            assertTrue(files.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(20, TimeUnit.SECONDS));
+        }
     }
 
     @Test
@@ -246,7 +261,8 @@ class UringChunkedFileTest {
                         ch.pipeline().addLast(chunks, new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelActive(ChannelHandlerContext ctx) {
-                                UringLoopFile.open(ctx.channel().eventLoop(), path).addListener(f -> {
+                                EventLoop opensOn = fileLoop != null ? fileLoop : ctx.channel().eventLoop();
+                                UringLoopFile.open(opensOn, path).addListener(f -> {
                                     UringLoopFile file = (UringLoopFile) f.getNow();
                                     opened.complete(file);
                                     ChannelProgressivePromise promise = ctx.newProgressivePromise();
