@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -224,7 +225,7 @@ class SlowClientsTest {
                 .bind(Reliability.LOOPBACK).sync().channel();
         try {
             InetSocketAddress address = (InetSocketAddress) server.localAddress();
-            int fdsBefore = Reliability.openFdCount();
+            Map<Integer, String> fdsBefore = Reliability.describeFds();
             Socket sink = new Socket();
             clients.add(sink);
             sink.setReceiveBufferSize(16 * 1024);
@@ -255,8 +256,9 @@ class SlowClientsTest {
             writer.closed.get(10, TimeUnit.SECONDS);
             Reliability.awaitCondition(5000, () -> writer.unreleased() == 0,
                     () -> writer.unreleased() + " of " + writer.written.size() + " written buffers never released");
-            Reliability.awaitCondition(5000, () -> Reliability.openFdCount() == fdsBefore,
-                    () -> "fds: " + Reliability.openFdCount() + " open after the client left, " + fdsBefore + " before");
+            Reliability.awaitCondition(5000, () -> Reliability.openFdCount() == fdsBefore.size(),
+                    () -> "fds: " + Reliability.openFdCount() + " open after the client left, " + fdsBefore.size()
+                            + " before: " + Reliability.fdDiff(fdsBefore, Reliability.describeFds()));
             Reliability.awaitCondition(5000, () -> writer.succeeded.get() + writer.failed.get() == writer.written.size(),
                     () -> "write promises: " + writer.written.size() + " writes, " + writer.succeeded.get()
                             + " succeeded, " + writer.failed.get() + " failed, the rest never completed");
