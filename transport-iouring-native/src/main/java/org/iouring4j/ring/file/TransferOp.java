@@ -1,7 +1,9 @@
 package org.iouring4j.ring.file;
 
+import org.iouring4j.ring.Errno;
 import org.iouring4j.ring.IoUring;
 import org.iouring4j.ring.Iovec;
+import org.iouring4j.ring.NativeIoException;
 import org.iouring4j.ring.NativeMemory;
 import org.iouring4j.ring.Opcode;
 import org.iouring4j.ring.SubmissionQueue;
@@ -125,6 +127,19 @@ final class TransferOp extends FileOp {
             }
         }
         result.complete(res);
+    }
+
+    /** Adds what EOPNOTSUPP means on an IOPOLL ring, the one place a read or write of a file meets it. */
+    @Override
+    NativeIoException error(int res) {
+        if (res != -Errno.EOPNOTSUPP || !file.driver().isIoPoll()) {
+            return super.error(res);
+        }
+        String hint = file.isDirect()
+                ? "IOPOLL needs a block device with poll queues (e.g. NVMe loaded with poll_queues=N), and this"
+                        + " file's device or file system has none: use a driver without ioPoll"
+                : "an IOPOLL ring polls only files opened with O_DIRECT";
+        return new NativeIoException(name(), file.path(), res, hint);
     }
 
     @Override

@@ -49,6 +49,11 @@ public final class UringFileDriver implements AutoCloseable {
     private static final int SLEEPING = 1;
     private static final int SIGNALLING = 2;
     private static final int CLOSED = 3;
+    /**
+     * How long the driver of an SQPOLL ring looks at the CQ before it enters the kernel to wait: a page-cache read
+     * completes in the SQPOLL thread within a few microseconds, a device read takes far longer than this.
+     */
+    private static final long SQPOLL_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     /** Longest block while shutting down, so the close timeout is checked. */
     private static final long SHUTDOWN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -161,6 +166,11 @@ public final class UringFileDriver implements AutoCloseable {
         return terminated;
     }
 
+    /** For tests: calls of {@code io_uring_enter} on the main ring so far. */
+    long mainRingEnters() {
+        return ring.mainEnters();
+    }
+
     /** Hands {@code op} to the driver thread: straight into the ring from that thread, else through the queue. */
     void execute(FileOp op) {
         if (inDriverThread()) {
@@ -257,6 +267,15 @@ public final class UringFileDriver implements AutoCloseable {
                 ring.pollOnce();
                 continue;
             }
+            if (ring.spinsBeforeWaiting()) {
+                ring.submit(); // no syscall while the SQPOLL thread is awake
+                spinForCompletions();
+            }
+            if (ring.hasCompletions()) {
+                // More to reap already: submit without waiting (no syscall at all under an awake SQPOLL thread).
+                ring.submit();
+                continue;
+            }
             while (!wakeState.compareAndSet(AWAKE, SLEEPING)) {
                 Thread.onSpinWait(); // a submitter is writing the eventfd: one syscall, then it sets AWAKE
             }
@@ -272,6 +291,18 @@ public final class UringFileDriver implements AutoCloseable {
             } finally {
                 wakeState.compareAndSet(SLEEPING, AWAKE);
             }
+        }
+    }
+
+    /**
+     * Spins up to {@link #SQPOLL_SPIN_NANOS} until a completion or a queued op is there: cheaper than a syscall to
+     * wait when the SQPOLL thread completes reads within microseconds, and bounded so a slow op still ends in a
+     * sleep.
+     */
+    private void spinForCompletions() {
+        long end = System.nanoTime() + SQPOLL_SPIN_NANOS;
+        while (!ring.hasCompletions() && queue.isEmpty() && System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
         }
     }
 
