@@ -250,6 +250,9 @@ final class FileRing {
         }
         try {
             op.complete(res, this);
+        } catch (RuntimeException e) {
+            // E.g. the caller shrank a buffer's limit while the kernel filled it: that op fails, the driver goes on.
+            op.fail(e);
         } finally {
             op.release();
         }

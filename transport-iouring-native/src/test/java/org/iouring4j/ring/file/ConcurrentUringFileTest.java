@@ -200,6 +200,34 @@ class ConcurrentUringFileTest {
         FileTests.assertNoLeaks(baseline, dir);
     }
 
+    /**
+     * The caller breaks the rules and shrinks a buffer while a read fills it: that read fails (its position cannot
+     * move past the new limit), and the driver thread, which found out, carries on with other ops.
+     */
+    @Test
+    void aBufferTamperedWithInFlightFailsOnlyItsOwnOp() throws Exception {
+        long baseline = FileTests.nativeBaseline();
+        int[] pipe = FileDescriptors.pipe();
+        try (UringFileDriver driver = UringFileDriver.builder().start();
+             org.iouring4j.ring.NativeMemory five = org.iouring4j.ring.NativeMemory.allocate(5)) {
+            UringFile file = await(driver.open(Path.of("/proc/self/fd/" + pipe[0])));
+            ByteBuffer dst = ByteBuffer.allocateDirect(16);
+            CompletableFuture<Integer> read = file.read(dst, 0);
+            assertEquals(false, waitForCompletion(read, 100));
+            dst.limit(0);
+            assertEquals(5, FileDescriptors.write(pipe[1], five.address(), 5));
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> read.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalArgumentException.class, e.getCause());
+            assertEquals(5, FileDescriptors.write(pipe[1], five.address(), 5));
+            assertEquals(5, await(file.read(ByteBuffer.allocateDirect(16), 0)), "the driver still runs ops");
+        } finally {
+            FileDescriptors.close(pipe[0]);
+            FileDescriptors.close(pipe[1]);
+        }
+        FileTests.assertNoLeaks(baseline, dir);
+    }
+
     private static boolean waitForCompletion(CompletableFuture<?> future, long millis) throws Exception {
         try {
             future.get(millis, TimeUnit.MILLISECONDS);
