@@ -219,6 +219,38 @@ class UringFileTest {
         FileTests.assertNoLeaks(baseline, dir);
     }
 
+    /**
+     * The driver opens its ring on its own thread, so a single-issuer ring with deferred task work (completions run
+     * only when the issuer enters to wait) works, as does a small ring whose CQ bounds the reads in flight.
+     */
+    @Test
+    void driverOnASingleIssuerDeferTaskrunRing() throws Exception {
+        long baseline = FileTests.nativeBaseline();
+        Path path = dir.resolve("deferred");
+        byte[] data = pattern(64 * 1024, 12);
+        Files.write(path, data);
+        try (UringFileDriver driver = UringFileDriver.builder()
+                .ring(org.iouring4j.ring.RingConfig.builder().entries(16).deferTaskrun(true).build())
+                .registeredBuffers(1, 4096).fixedFiles(1).start()) {
+            UringFile file = await(driver.open(path, FileDescriptors.O_RDWR, 0));
+            java.util.List<java.util.concurrent.CompletableFuture<Integer>> reads = new java.util.ArrayList<>();
+            java.util.List<ByteBuffer> buffers = new java.util.ArrayList<>();
+            for (int i = 0; i < 64; i++) { // more than the 32-entry CQ holds at once
+                buffers.add(ByteBuffer.allocateDirect(1024));
+                reads.add(file.read(buffers.get(i), i * 1024L));
+            }
+            for (int i = 0; i < 64; i++) {
+                assertEquals(1024, await(reads.get(i)));
+                assertArrayEquals(Arrays.copyOfRange(data, i * 1024, (i + 1) * 1024), filledOf(buffers.get(i)));
+            }
+            RegisteredBuffer buffer = driver.registeredBuffers().tryAcquire();
+            assertEquals(4096, await(file.write(buffer, 0, 4096, 0)));
+            buffer.release();
+            await(file.sync());
+        }
+        FileTests.assertNoLeaks(baseline, dir);
+    }
+
     @Test
     void closeIsIdempotentAndTheFdIsGone() throws Exception {
         long baseline = FileTests.nativeBaseline();
