@@ -21,27 +21,39 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A ring for file I/O and the one thread that drives it: {@link UringFile}s opened through a driver submit their
  * ops to its ring from any thread, and their futures complete on its thread.
  *
- * <p><b>Why a driver thread.</b> A ring has one issuer. The alternative, a ring per calling thread, makes each
- * caller reap its own completions: a thread that submits and then blocks in {@code join()}, or returns to a pool,
- * would never see its future complete. A driver takes ops from a lock-free queue, fills SQEs for all of them,
- * and submits and waits with one {@code io_uring_enter} per loop turn, so ops from many threads share syscalls. A
- * caller wakes a sleeping driver with one eventfd write (a READ of it stays queued in the ring); ops made on the
- * driver thread itself, e.g. from a completion's callback ({@link UringFile#readFully} does this), go straight into
- * the ring. Measured on this project's machine (2 vCPUs, kernel 6.18, 4 KiB reads of a page-cached file at queue
- * depth 32; see the README for the command): a caller-driven ring per thread reached about 1.5x the IOPS of callers
- * blocking on driver futures with one thread, the driver pipeline (next op made in the callback) matched it, and
- * with two client threads a single driver did about as well as two rings. The driver keeps futures usable from
- * any thread; for an event loop that owns its own ring the transport's own plumbing is the way.
+ * <p><b>Why a driver thread.</b> A ring has one issuer, so a file API usable from any thread either gives each
+ * calling thread a ring of its own, or hands ops to one thread that owns the ring. A ring per thread is the cheaper
+ * where the thread can reap its own completions. Measured by {@code FileReadBenchmark} (benchmarks module; 4 KiB
+ * reads of a page-cached file at queue depth 32, Linux 6.18 on a shared, noisy 2-vCPU VM): with one thread, a ring
+ * per thread made 473k reads/s at 0.99 us of CPU per read; this driver 449k at 1.08 us when each next read is made
+ * in the previous one's callback, 235k at 4.1 us when the caller blocks on each future. With two threads, 550k at
+ * 0.99 us with a ring each; 321k at 1.33 us sharing one driver, whose one thread does all the ring work; 238k at
+ * 4.6 us blocking. But a ring per thread completes a future only when its thread comes back to reap: a thread that
+ * submits and then blocks in {@code join()}, or returns to a pool, would never see its future complete. The driver
+ * keeps futures working from any thread and costs about what a ring per thread does when work is chained in
+ * callbacks; blocking on every future costs some 3 us of thread handoffs per read (queue and eventfd one way, an
+ * unpark the other), which matters for page-cache reads of a microsecond and not for device reads (at 5.9-6.7 us
+ * per O_DIRECT read, still less than half of {@code AsynchronousFileChannel}'s 15 us). For more parallelism, start
+ * a driver per core; an event loop that owns a ring submits through it instead.
+ *
+ * <p>The loop takes ops from a lock-free queue, fills SQEs for all of them, and submits and waits with one
+ * {@code io_uring_enter} per turn, so ops from many threads share syscalls. A caller wakes a sleeping driver with one
+ * eventfd write (a READ of it stays queued in the ring); ops made on the driver thread itself, e.g. in a completion
+ * callback ({@link UringFile#readFully} does this), go straight into the ring.
  *
  * <p><b>IOPOLL and SQPOLL</b> ({@link Builder#ring(RingConfig)}): on an IOPOLL ring the driver polls for completions
  * while reads or writes are in flight (one CPU busy) and sleeps otherwise; since such a ring refuses every other op,
  * the driver runs opens, stats, syncs and closes on a second, plain ring. Only O_DIRECT files on a file system and
  * block device with poll queues work there (NVMe with {@code poll_queues}); others fail with EOPNOTSUPP. With SQPOLL
- * a kernel thread submits, so the driver makes no syscall to submit while that thread is awake.
+ * a kernel thread submits, so the driver makes no syscall to submit while that thread is awake, and with reads in
+ * flight it looks at the CQ for 20 us before it enters to wait. That thread needs a CPU of its own: on the 2-vCPU
+ * machine above it made page-cached reads 1.5 to 3 times dearer in CPU than a plain ring, and single reads far
+ * slower, while it competed with the driver for the CPUs.
  *
  * <p><b>Closing</b> ({@link #close()}): later opens fail; files still open are closed (their ops in flight cancelled
- * or completed first); the ring is closed once nothing is in flight, or after {@link Builder#closeTimeout} (then
- * native memory the kernel might still write is left allocated rather than freed).
+ * or completed first); the ring is closed once nothing is in flight, or after
+ * {@link Builder#closeTimeout(Duration)} (then native memory the kernel might still write is left allocated rather
+ * than freed).
  */
 public final class UringFileDriver implements AutoCloseable {
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();

@@ -193,7 +193,8 @@ class ConcurrentUringFileTest {
                     }
                 }
             }
-            assertTrue(ok >= threads && failed >= threads, "reads before and after the close: " + ok + " ok, " + failed);
+            assertTrue(ok >= threads && failed >= threads,
+                    "reads before and after the close: " + ok + " ok, " + failed + " failed");
         } finally {
             pool.shutdownNow();
         }

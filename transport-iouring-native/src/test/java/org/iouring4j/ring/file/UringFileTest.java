@@ -100,13 +100,15 @@ class UringFileTest {
         byte[] data = pattern(700, 4);
         try (UringFileDriver driver = UringFileDriver.builder().start()) {
             UringFile file = await(driver.open(path, RW_CREATE, 0600));
-            ByteBuffer[] srcs = {directOf(Arrays.copyOfRange(data, 0, 100)), directOf(Arrays.copyOfRange(data, 100, 700))};
+            ByteBuffer[] srcs = {
+                directOf(Arrays.copyOfRange(data, 0, 100)), directOf(Arrays.copyOfRange(data, 100, 700))};
             assertEquals(700, await(file.write(srcs, 0)));
             assertFalse(srcs[0].hasRemaining() || srcs[1].hasRemaining());
             assertArrayEquals(data, Files.readAllBytes(path));
 
             // 3 buffers for 650 bytes from position 50: the last is filled only in part.
-            ByteBuffer[] dsts = {ByteBuffer.allocateDirect(200), ByteBuffer.allocateDirect(300), ByteBuffer.allocateDirect(400)};
+            ByteBuffer[] dsts = {
+                ByteBuffer.allocateDirect(200), ByteBuffer.allocateDirect(300), ByteBuffer.allocateDirect(400)};
             assertEquals(650, await(file.read(dsts, 50)));
             assertEquals(200, dsts[0].position());
             assertEquals(300, dsts[1].position());
