@@ -41,7 +41,6 @@ final class FileRing {
     /** The main ring reaps only when polled: IOPOLL without SQPOLL (with SQPOLL, its thread polls). */
     private final boolean mainPolledByUs;
     private final boolean mainIoPoll;
-    private final boolean sqPoll;
     private final EventFd wakeup;
     private final NativeMemory wakeupCounter;
     private final RegisteredBuffers buffers;
@@ -82,7 +81,6 @@ final class FileRing {
         this.main = mainRing;
         this.control = controlRing;
         this.mainIoPoll = mainRing.hasSetupFlag(IoUring.IORING_SETUP_IOPOLL);
-        this.sqPoll = mainRing.hasSetupFlag(IoUring.IORING_SETUP_SQPOLL);
         this.mainPolledByUs = mainIoPoll && !mainRing.hasSetupFlag(IoUring.IORING_SETUP_SQPOLL);
         this.wakeup = wakeup;
         this.wakeupCounter = NativeMemory.allocate(Long.BYTES);
@@ -357,14 +355,6 @@ final class FileRing {
     /** Calls of {@code io_uring_enter} on the main ring so far; read racily from other threads (tests). */
     long mainEnters() {
         return main.enterCount();
-    }
-
-    /**
-     * Whether waiting should first spin on the CQ: with an SQPOLL thread taking submissions and reads or writes in
-     * flight, their completions come without any syscall of ours, usually within microseconds.
-     */
-    boolean spinsBeforeWaiting() {
-        return sqPoll && mainInFlight > 0;
     }
 
     /** Whether completions are waiting to be reaped, so the driver need not wait for one. */

@@ -45,10 +45,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * while reads or writes are in flight (one CPU busy) and sleeps otherwise; since such a ring refuses every other op,
  * the driver runs opens, stats, syncs and closes on a second, plain ring. Only O_DIRECT files on a file system and
  * block device with poll queues work there (NVMe with {@code poll_queues}); others fail with EOPNOTSUPP. With SQPOLL
- * a kernel thread submits, so the driver makes no syscall to submit while that thread is awake, and with reads in
- * flight it looks at the CQ for 20 us before it enters to wait. That thread needs a CPU of its own: on the 2-vCPU
- * machine above it made page-cached reads 1.5 to 3 times dearer in CPU than a plain ring, and single reads far
- * slower, while it competed with the driver for the CPUs.
+ * a kernel thread submits, so the driver makes no syscall to submit while that thread is awake; it still enters
+ * the kernel to wait for completions, as a plain driver does (about once per batch of reads). That thread needs a
+ * CPU of its own: on the 2-vCPU machine above it made page-cached reads 1.5 to 3 times dearer in CPU than a plain
+ * ring, and single reads far slower, while it competed with the driver for the CPUs.
  *
  * <p><b>Closing</b> ({@link #close()}): later opens fail; files still open are closed (their ops in flight cancelled
  * or completed first); the ring is closed once nothing is in flight, or after
@@ -61,11 +61,6 @@ public final class UringFileDriver implements AutoCloseable {
     private static final int SLEEPING = 1;
     private static final int SIGNALLING = 2;
     private static final int CLOSED = 3;
-    /**
-     * How long the driver of an SQPOLL ring looks at the CQ before it enters the kernel to wait: a page-cache read
-     * completes in the SQPOLL thread within a few microseconds, a device read takes far longer than this.
-     */
-    private static final long SQPOLL_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     /** Longest block while shutting down, so the close timeout is checked. */
     private static final long SHUTDOWN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -279,10 +274,6 @@ public final class UringFileDriver implements AutoCloseable {
                 ring.pollOnce();
                 continue;
             }
-            if (ring.spinsBeforeWaiting()) {
-                ring.submit(); // no syscall while the SQPOLL thread is awake
-                spinForCompletions();
-            }
             if (ring.hasCompletions()) {
                 // More to reap already: submit without waiting (no syscall at all under an awake SQPOLL thread).
                 ring.submit();
@@ -303,18 +294,6 @@ public final class UringFileDriver implements AutoCloseable {
             } finally {
                 wakeState.compareAndSet(SLEEPING, AWAKE);
             }
-        }
-    }
-
-    /**
-     * Spins up to {@link #SQPOLL_SPIN_NANOS} until a completion or a queued op is there: cheaper than a syscall to
-     * wait when the SQPOLL thread completes reads within microseconds, and bounded so a slow op still ends in a
-     * sleep.
-     */
-    private void spinForCompletions() {
-        long end = System.nanoTime() + SQPOLL_SPIN_NANOS;
-        while (!ring.hasCompletions() && queue.isEmpty() && System.nanoTime() - end < 0) {
-            Thread.onSpinWait();
         }
     }
 
