@@ -24,17 +24,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Why a driver thread.</b> A ring has one issuer, so a file API usable from any thread either gives each
  * calling thread a ring of its own, or hands ops to one thread that owns the ring. A ring per thread is the cheaper
  * where the thread can reap its own completions. Measured by {@code FileReadBenchmark} (benchmarks module; 4 KiB
- * reads of a page-cached file at queue depth 32, Linux 6.18 on a shared, noisy 2-vCPU VM): with one thread, a ring
- * per thread made 473k reads/s at 0.99 us of CPU per read; this driver 449k at 1.08 us when each next read is made
- * in the previous one's callback, 235k at 4.1 us when the caller blocks on each future. With two threads, 550k at
- * 0.99 us with a ring each; 321k at 1.33 us sharing one driver, whose one thread does all the ring work; 238k at
- * 4.6 us blocking. But a ring per thread completes a future only when its thread comes back to reap: a thread that
- * submits and then blocks in {@code join()}, or returns to a pool, would never see its future complete. The driver
- * keeps futures working from any thread and costs about what a ring per thread does when work is chained in
- * callbacks; blocking on every future costs some 3 us of thread handoffs per read (queue and eventfd one way, an
- * unpark the other), which matters for page-cache reads of a microsecond and not for device reads (at 5.9-6.7 us
- * per O_DIRECT read, still less than half of {@code AsynchronousFileChannel}'s 15 us). For more parallelism, start
- * a driver per core; an event loop that owns a ring submits through it instead.
+ * reads of a page-cached file at queue depth 32, Linux 6.18 on a shared, noisy 2-vCPU VM; two runs): with one
+ * thread, a ring per thread made 466-473k reads/s at 0.99 us of CPU per read; this driver 363-449k at 1.08-1.31 us
+ * when each next read is made in the previous one's callback, 162-235k at 4.1-5.1 us when the caller blocks on each
+ * future. With two threads, 433-550k at 0.90-0.99 us with a ring each; 321-416k at 1.05-1.33 us sharing one driver,
+ * whose one thread does all the ring work; 238-318k at 2.9-4.6 us blocking. But a ring per thread completes a
+ * future only when its thread comes back to reap: a thread that submits and then blocks in {@code join()}, or
+ * returns to a pool, would never see its future complete. The driver keeps futures working from any thread and
+ * costs about what a ring per thread does when work is chained in callbacks; blocking on every future costs some
+ * 2-4 us of thread handoffs per read (queue and eventfd one way, an unpark the other), which matters for page-cache
+ * reads of a microsecond, not for device reads (3-7 us of CPU per O_DIRECT read in all, against 15-19 us for
+ * {@code AsynchronousFileChannel}). For more parallelism, start a driver per core; an event loop that owns a ring
+ * submits through it instead.
  *
  * <p>The loop takes ops from a lock-free queue, fills SQEs for all of them, and submits and waits with one
  * {@code io_uring_enter} per turn, so ops from many threads share syscalls. A caller wakes a sleeping driver with one
