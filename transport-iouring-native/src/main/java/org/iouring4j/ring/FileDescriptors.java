@@ -13,7 +13,18 @@ public final class FileDescriptors {
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0x40;
+    public static final int O_EXCL = 0x80;
     public static final int O_TRUNC = 0x200;
+    public static final int O_APPEND = 0x400;
+    /** Writes return once the data (and the metadata needed to read it) is on the device. */
+    public static final int O_DSYNC = 0x1000;
+    /**
+     * Direct I/O: transfers bypass the page cache, so buffer address, file offset and length must be aligned as
+     * the file system says ({@code statx} {@code STATX_DIOALIGN}; usually the device's logical block size). Its
+     * value differs between architectures, unlike the flags above: 0x4000 on x86_64, riscv64, s390x and the other
+     * generic-ABI ones, 0x10000 on arm and aarch64, 0x20000 on powerpc.
+     */
+    public static final int O_DIRECT = directFlag(System.getProperty("os.arch", ""));
     /** Non-blocking (x86_64, aarch64 and the other generic-ABI architectures; not alpha, sparc, parisc). */
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
@@ -25,6 +36,17 @@ public final class FileDescriptors {
     private static final int SOCK_CLOEXEC = 0x80000;
 
     private FileDescriptors() {
+    }
+
+    /** {@code O_DIRECT} on the architecture named as {@code os.arch} names it. */
+    static int directFlag(String osArch) {
+        if (osArch.equals("aarch64") || osArch.startsWith("arm")) {
+            return 0x10000;
+        }
+        if (osArch.startsWith("ppc") || osArch.startsWith("powerpc")) {
+            return 0x20000;
+        }
+        return 0x4000;
     }
 
     /** A close-on-exec pipe: {@code [readEnd, writeEnd]}. */

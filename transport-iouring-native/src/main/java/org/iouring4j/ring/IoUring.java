@@ -100,6 +100,8 @@ public final class IoUring {
     public static final int IORING_ASYNC_CANCEL_ALL = 1;
     public static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
     public static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;
+    /** With {@link #IORING_ASYNC_CANCEL_FD}: the fd is a registered-file index (Linux 6.0). */
+    public static final int IORING_ASYNC_CANCEL_FD_FIXED = 1 << 3;
     // sqe.rw_flags of READ/READV/WRITE/WRITEV (preadv2's flags)
     /** Do not wait: answer {@code -EAGAIN} when no data is there (on a socket: the read's {@code MSG_DONTWAIT}). */
     public static final int RWF_NOWAIT = 0x8;
@@ -113,6 +115,33 @@ public final class IoUring {
     public static final int SPLICE_F_FD_IN_FIXED = 1 << 31;
     /** sqe.file_index value asking the kernel to pick a free direct-descriptor slot. */
     public static final int IORING_FILE_INDEX_ALLOC = ~0;
+    // sqe.fsync_flags
+    /** FSYNC: sync the data and only the metadata needed to read it back ({@code fdatasync(2)}). */
+    public static final int IORING_FSYNC_DATASYNC = 1;
+
+    // dirfd and flags of OPENAT / STATX (the *at(2) family)
+    /** The {@code dirfd} meaning "the current working directory": relative paths resolve as for {@code open(2)}. */
+    public static final int AT_FDCWD = -100;
+    /** STATX: with an empty path, describe {@code dirfd} itself (an open file). */
+    public static final int AT_EMPTY_PATH = 0x1000;
+    /** STATX: describe a symbolic link itself rather than what it points to. */
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+
+    // statx(2) mask bits: what the caller asks for; stx_mask says what the file system filled
+    public static final int STATX_TYPE = 0x1;
+    public static final int STATX_MODE = 0x2;
+    public static final int STATX_SIZE = 0x200;
+    public static final int STATX_BLOCKS = 0x400;
+    /** {@code stx_dio_mem_align} and {@code stx_dio_offset_align}: O_DIRECT alignment (Linux 6.1). */
+    public static final int STATX_DIOALIGN = 0x2000;
+
+    // fallocate(2) modes
+    /** Allocate without changing the file size (blocks past EOF). */
+    public static final int FALLOC_FL_KEEP_SIZE = 0x1;
+    /** Deallocate the range (must be combined with {@link #FALLOC_FL_KEEP_SIZE}). */
+    public static final int FALLOC_FL_PUNCH_HOLE = 0x2;
+    /** Zero the range, allocating blocks as needed. */
+    public static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     // poll(2) events for POLL_ADD
     public static final int POLLIN = 0x1;

@@ -192,7 +192,9 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Submits every queued SQE and waits until at least {@code waitNr} completions are ready.
+     * Submits every queued SQE and waits until at least {@code waitNr} completions are ready. On an IOPOLL ring
+     * (without SQPOLL) the wait polls the device, busy: prefer {@link #submitAndWait(int, long)} there, since
+     * waiting for more completions than are in flight never ends.
      *
      * @return the number of SQEs handed to the kernel
      */
@@ -216,6 +218,9 @@ public final class Ring implements AutoCloseable {
 
     private int submit(int waitNr, long timeoutNanos) throws NativeIoException {
         checkOpen(); // before publishing the tail, which would touch the unmapped SQ ring
+        if (waitNr > 0 && reapsByPolling()) {
+            return submitAndPoll(waitNr, timeoutNanos);
+        }
         int toSubmit = sq.publishTail();
         int flags = 0;
         if (hasSetupFlag(IoUring.IORING_SETUP_SQPOLL)) {
@@ -243,6 +248,36 @@ public final class Ring implements AutoCloseable {
             return enter(toSubmit, waitNr, flags, waitArg.address(), Abi.GeteventsArg.SIZE);
         }
         return enter(toSubmit, waitNr, flags, 0, 0);
+    }
+
+    /**
+     * Whether completions appear only when this thread polls for them: an IOPOLL ring without SQPOLL (with SQPOLL,
+     * the SQ thread polls and an enter waits as usual).
+     */
+    private boolean reapsByPolling() {
+        return (setupFlags & (IoUring.IORING_SETUP_IOPOLL | IoUring.IORING_SETUP_SQPOLL))
+                == IoUring.IORING_SETUP_IOPOLL;
+    }
+
+    /**
+     * Waiting on an IOPOLL ring. The kernel neither sleeps nor honours a timeout there: an enter with GETEVENTS
+     * polls the device while polled requests are pending and returns as soon as none is (or the scheduler wants
+     * the CPU), possibly with fewer completions than asked. So the wait is a loop of such enters, bounded by the
+     * timeout when there is one. Without a timeout it ends only when the completions come: waiting for more
+     * than is in flight spins for ever, as a blocking wait would block for ever.
+     */
+    private int submitAndPoll(int waitNr, long timeoutNanos) throws NativeIoException {
+        int toSubmit = sq.publishTail();
+        long deadline = System.nanoTime() + Math.max(timeoutNanos, 0);
+        int submitted = enter(toSubmit, waitNr, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+        for (int ready = cq.ready(); ready < waitNr; ready = cq.ready()) {
+            if (timeoutNanos >= 0 && System.nanoTime() - deadline >= 0) {
+                break;
+            }
+            Thread.onSpinWait();
+            enter(0, waitNr - ready, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+        }
+        return submitted;
     }
 
     /**

@@ -162,6 +162,18 @@ public final class RingConfig {
             return flag(IoUring.IORING_SETUP_SQPOLL, on);
         }
 
+        /**
+         * {@code IORING_SETUP_IOPOLL}: completions are found by polling the device, not posted by its interrupt.
+         * Only for {@code O_DIRECT} reads and writes of files on a file system and block device that support
+         * polled I/O (e.g. NVMe with {@code poll_queues}); the kernel fails anything else with
+         * {@code EOPNOTSUPP} or {@code EINVAL}, sockets and pipes included. Nothing posts a completion by itself:
+         * {@link Ring#submitAndWait} polls (enters with {@code IORING_ENTER_GETEVENTS}) until it is there, burning
+         * CPU while it waits. With {@link #sqPoll(boolean)} the SQPOLL thread polls instead.
+         */
+        public Builder ioPoll(boolean on) {
+            return flag(IoUring.IORING_SETUP_IOPOLL, on);
+        }
+
         /** How long the SQPOLL thread spins without work before it sleeps (0 = kernel default, 1 s). */
         public Builder sqThreadIdleMillis(int millis) {
             if (millis < 0) {
@@ -173,6 +185,9 @@ public final class RingConfig {
 
         /** Pin the SQPOLL thread to a CPU ({@code IORING_SETUP_SQ_AFF}); -1 for no pinning. */
         public Builder sqThreadCpu(int cpu) {
+            if (cpu < -1) {
+                throw new IllegalArgumentException("sqThreadCpu must be a CPU number or -1: " + cpu);
+            }
             this.sqThreadCpu = cpu;
             return this;
         }
@@ -193,7 +208,24 @@ public final class RingConfig {
             return this;
         }
 
+        /**
+         * The config. Refuses settings that name a thread the ring would not have: an SQ thread CPU or idle time
+         * without {@link #sqPoll(boolean)} (the kernel refuses the first with EINVAL and ignores the second).
+         * {@link #ioPoll(boolean)} combines with every other flag (SQPOLL then polls for completions too).
+         *
+         * @throws IllegalArgumentException for such a combination, naming it
+         */
         public RingConfig build() {
+            if ((flags & IoUring.IORING_SETUP_SQPOLL) == 0) {
+                if (sqThreadCpu >= 0) {
+                    throw new IllegalArgumentException("sqThreadCpu=" + sqThreadCpu
+                            + " needs sqPoll: only the SQPOLL thread can be pinned to a CPU");
+                }
+                if (sqThreadIdleMillis > 0) {
+                    throw new IllegalArgumentException("sqThreadIdleMillis=" + sqThreadIdleMillis
+                            + " needs sqPoll: without it there is no SQ thread to go idle");
+                }
+            }
             return new RingConfig(this);
         }
     }

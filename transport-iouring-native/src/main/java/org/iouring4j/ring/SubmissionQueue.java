@@ -236,6 +236,52 @@ public final class SubmissionQueue {
         return sqe;
     }
 
+    /**
+     * {@code openat(2)}: opens the NUL-terminated path at {@code path}, relative to {@code dirFd}
+     * ({@link IoUring#AT_FDCWD} for the working directory); completes with the new fd. The kernel copies the path
+     * when it consumes the SQE; keep it valid until then (until the completion under SQPOLL, where that moment is
+     * not seen).
+     */
+    public int addOpenat(int dirFd, long path, int openFlags, int mode, long userData) {
+        return add(Opcode.OPENAT, 0, 0, dirFd, 0, path, mode, openFlags, userData);
+    }
+
+    /**
+     * {@code fsync(2)} of {@code fd}, or {@code fdatasync(2)} with {@link IoUring#IORING_FSYNC_DATASYNC}; a
+     * {@code length} other than 0 limits it to {@code [offset, offset + length)}.
+     */
+    public int addFsync(int fd, int fsyncFlags, long offset, int length, long userData) {
+        return add(Opcode.FSYNC, 0, 0, fd, offset, 0, length, fsyncFlags, userData);
+    }
+
+    /**
+     * {@code fallocate(2)} of {@code length} bytes at {@code offset}; {@code mode} is 0 (allocate and extend the
+     * file) or {@code IoUring.FALLOC_FL_*} bits. The kernel takes the length in the SQE's {@code addr} field and
+     * the mode in {@code len}, as liburing does.
+     */
+    public int addFallocate(int fd, int mode, long offset, long length, long userData) {
+        return add(Opcode.FALLOCATE, 0, 0, fd, offset, length, mode, 0, userData);
+    }
+
+    /**
+     * {@code statx(2)} of {@code path} relative to {@code dirFd} (with an empty path and
+     * {@link IoUring#AT_EMPTY_PATH}: of {@code dirFd} itself), filling the {@code struct statx} at
+     * {@code statxBuf} with at least the {@code IoUring.STATX_*} fields of {@code mask}. The buffer is written
+     * when the op runs: keep it until the completion. Registered (fixed) files are not accepted: pass a real fd.
+     */
+    public int addStatx(int dirFd, long path, int atFlags, int mask, long statxBuf, long userData) {
+        return add(Opcode.STATX, 0, 0, dirFd, statxBuf, path, mask, atFlags, userData);
+    }
+
+    /**
+     * Replaces {@code count} slots of the registered-file table from {@code offset} with the fds in the int array
+     * at {@code fds} (-1 clears a slot), as {@link RingRegistrar#updateFiles} does but without a syscall of its
+     * own; completes with the number of slots updated. The array is read when the op runs.
+     */
+    public int addFilesUpdate(long fds, int count, int offset, long userData) {
+        return add(Opcode.FILES_UPDATE, 0, 0, -1, offset, fds, count, 0, userData);
+    }
+
     /** {@code recv(2)}. */
     public int addRecv(int fd, long buf, int len, int msgFlags, long userData) {
         return add(Opcode.RECV, 0, 0, fd, 0, buf, len, msgFlags, userData);

@@ -48,6 +48,16 @@ class ErrnoTest {
     }
 
     @Test
+    void exceptionOnAFileNamesThePathAndKeepsItApart() {
+        NativeIoException e = new NativeIoException("READ", "/data/x", -Errno.EISDIR, null);
+        assertEquals("READ failed on /data/x: EISDIR (Is a directory)", e.getMessage());
+        assertEquals("/data/x", e.path());
+        assertEquals("READ", e.op());
+        assertEquals(Errno.EISDIR, e.errno());
+        assertEquals(null, new NativeIoException("WRITEV", Errno.EBADF).path());
+    }
+
+    @Test
     void opcodeNamesForMessages() {
         assertEquals("READ", Opcode.name(Opcode.READ));
         assertEquals("READ_MULTISHOT", Opcode.name(Opcode.READ_MULTISHOT));

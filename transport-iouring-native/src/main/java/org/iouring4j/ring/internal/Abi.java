@@ -358,4 +358,51 @@ public final class Abi {
         private Buf() {
         }
     }
+    /**
+     * The result of {@code statx(2)} (and of the STATX op), written by the kernel at the address the op names.
+     * <pre>
+     * struct statx {
+     *     __u32 stx_mask;  __u32 stx_blksize;  __u64 stx_attributes;
+     *     __u32 stx_nlink;  __u32 stx_uid;  __u32 stx_gid;  __u16 stx_mode;  __u16 __spare0[1];
+     *     __u64 stx_ino;  __u64 stx_size;  __u64 stx_blocks;  __u64 stx_attributes_mask;
+     *     struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+     *         // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; __s32 __reserved; };
+     *     __u32 stx_rdev_major;  __u32 stx_rdev_minor;  __u32 stx_dev_major;  __u32 stx_dev_minor;
+     *     __u64 stx_mnt_id;
+     *     __u32 stx_dio_mem_align;  __u32 stx_dio_offset_align;   // Linux 6.1, with STATX_DIOALIGN
+     *     __u64 __spare3[12];   // later kernels fill some of these; 256 bytes in all
+     * };
+     * </pre>
+     * {@code stx_size} is {@link #FILE_SIZE} here, since {@code SIZE} is the struct's size as in every layout.
+     */
+    public static final class Statx {
+        public static final int MASK = 0;
+        public static final int BLKSIZE = 4;
+        public static final int ATTRIBUTES = 8;
+        public static final int NLINK = 16;
+        public static final int UID = 20;
+        public static final int GID = 24;
+        public static final int MODE = 28;
+        public static final int SPARE0 = 30;
+        public static final int INO = 32;
+        public static final int FILE_SIZE = 40;
+        public static final int BLOCKS = 48;
+        public static final int ATTRIBUTES_MASK = 56;
+        public static final int ATIME = 64;
+        public static final int BTIME = 80;
+        public static final int CTIME = 96;
+        public static final int MTIME = 112;
+        public static final int RDEV_MAJOR = 128;
+        public static final int RDEV_MINOR = 132;
+        public static final int DEV_MAJOR = 136;
+        public static final int DEV_MINOR = 140;
+        public static final int MNT_ID = 144;
+        public static final int DIO_MEM_ALIGN = 152;
+        public static final int DIO_OFFSET_ALIGN = 156;
+        public static final int SPARE3 = 160;
+        public static final int SIZE = 256;
+
+        private Statx() {
+        }
+    }
 }

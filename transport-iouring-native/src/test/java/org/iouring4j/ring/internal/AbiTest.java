@@ -152,6 +152,16 @@ class AbiTest {
         assertEquals(Abi.Buf.RESV, Abi.Buf.RING_TAIL);
     }
 
+    @Test
+    void statxTiles256Bytes() {
+        assertTiles(Abi.Statx.class, "SIZE", 256, fields(
+                "MASK", 4, "BLKSIZE", 4, "ATTRIBUTES", 8, "NLINK", 4, "UID", 4, "GID", 4, "MODE", 2, "SPARE0", 2,
+                "INO", 8, "FILE_SIZE", 8, "BLOCKS", 8, "ATTRIBUTES_MASK", 8,
+                "ATIME", 16, "BTIME", 16, "CTIME", 16, "MTIME", 16,
+                "RDEV_MAJOR", 4, "RDEV_MINOR", 4, "DEV_MAJOR", 4, "DEV_MINOR", 4, "MNT_ID", 8,
+                "DIO_MEM_ALIGN", 4, "DIO_OFFSET_ALIGN", 4, "SPARE3", 12 * 8));
+    }
+
     /** Every nested class of {@link Abi} is either a layout tested above or the register opcodes. */
     @Test
     void everyNestedLayoutIsCovered() {
@@ -161,7 +171,7 @@ class AbiTest {
         }
         assertEquals(new TreeSet<>(Arrays.asList("Params", "SqRingOffsets", "CqRingOffsets", "Sqe", "Cqe", "Iovec",
                 "Msghdr", "Cmsghdr", "Timespec", "GeteventsArg", "ProbeLayout", "FilesUpdate", "RsrcUpdate", "BufReg",
-                "Buf", "Register")),
+                "Buf", "Statx", "Register")),
                 nested, "a new layout class in Abi needs a tiling test here");
     }
 
