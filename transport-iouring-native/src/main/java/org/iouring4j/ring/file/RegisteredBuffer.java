@@ -1,6 +1,5 @@
 package org.iouring4j.ring.file;
 
-import org.iouring4j.ring.NativeMemory;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,12 +20,13 @@ public final class RegisteredBuffer {
     private final ByteBuffer view;
     private final AtomicBoolean inUse = new AtomicBoolean();
 
-    RegisteredBuffer(RegisteredBuffers pool, int index, long address, int capacity) {
+    /** {@code view}: the pool mapping's bytes of this buffer, at {@code address}. */
+    RegisteredBuffer(RegisteredBuffers pool, int index, long address, ByteBuffer view) {
         this.pool = pool;
         this.index = index;
         this.address = address;
-        this.capacity = capacity;
-        this.view = NativeMemory.view(address, capacity).asByteBuffer().order(ByteOrder.BIG_ENDIAN);
+        this.capacity = view.capacity();
+        this.view = view.order(ByteOrder.BIG_ENDIAN);
     }
 
     RegisteredBuffer acquired() {

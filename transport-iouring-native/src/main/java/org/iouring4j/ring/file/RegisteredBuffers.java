@@ -47,7 +47,9 @@ public final class RegisteredBuffers {
         this.buffers = new RegisteredBuffer[count];
         this.free = new ArrayBlockingQueue<>(count);
         for (int i = 0; i < count; i++) {
-            buffers[i] = new RegisteredBuffer(this, i, memory.address() + (long) i * bufferSize, bufferSize);
+            int offset = i * bufferSize; // fits: the whole mapping is at most 2 GiB (checked above)
+            buffers[i] = new RegisteredBuffer(this, i, memory.address(offset),
+                    memory.asByteBuffer().slice(offset, bufferSize));
             free.add(buffers[i]);
         }
     }
