@@ -13,4 +13,5 @@ module org.iouring4j.ring {
     requires com.sun.jna;
 
     exports org.iouring4j.ring;
+    exports org.iouring4j.ring.file;
 }

@@ -11,6 +11,7 @@ import org.iouring4j.transport.UringIoHandle;
 import org.iouring4j.transport.UringIoHandler;
 import org.iouring4j.transport.UringIoOps;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
@@ -39,6 +40,7 @@ import java.util.concurrent.TimeUnit;
  *
  * Run: {@code java -jar benchmarks/target/benchmarks.jar EventLoopBenchmark -f 1 -wi 3 -i 5}
  */
+@Fork(jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class EventLoopBenchmark {
     private static final int NOPS_PER_BATCH = 64;
 

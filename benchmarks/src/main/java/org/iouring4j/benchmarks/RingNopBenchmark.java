@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar RingNopBenchmark}.
  */
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class RingNopBenchmark {

@@ -74,7 +74,9 @@ import java.util.Map;
  */
 public final class TransportComparison {
     private static final String DEFAULT_JVM_ARGS =
-            "-Xms512m -Xmx512m -XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled";
+            "-Xms512m -Xmx512m -XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled"
+                    // JNA's native access: JDK 22+ warns without it, JDK 17 accepts it silently.
+                    + " --enable-native-access=ALL-UNNAMED";
     private static final long IDLE_SAMPLE_MILLIS = 1000;
     /** Busier than this (percent of one core, all CPUs together) before a scenario, and the run waits. */
     private static final double IDLE_BUSY_PERCENT = 10;

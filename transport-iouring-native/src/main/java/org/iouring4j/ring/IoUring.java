@@ -100,6 +100,8 @@ public final class IoUring {
     public static final int IORING_ASYNC_CANCEL_ALL = 1;
     public static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
     public static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;
+    /** With {@link #IORING_ASYNC_CANCEL_FD}: the fd is a registered-file index (Linux 6.0). */
+    public static final int IORING_ASYNC_CANCEL_FD_FIXED = 1 << 3;
     // sqe.rw_flags of READ/READV/WRITE/WRITEV (preadv2's flags)
     /** Do not wait: answer {@code -EAGAIN} when no data is there (on a socket: the read's {@code MSG_DONTWAIT}). */
     public static final int RWF_NOWAIT = 0x8;

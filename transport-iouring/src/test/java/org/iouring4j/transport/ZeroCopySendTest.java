@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.buffer.UnpooledUnsafeDirectByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -15,6 +16,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.internal.PlatformDependent;
 import org.iouring4j.transport.testsuite.UringSocketTestPermutation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -298,14 +300,25 @@ class ZeroCopySendTest {
      * {@code released} down when its memory is freed: when every reference, the kernel's pin too, is gone.
      */
     private static ByteBuf trackedBuffer(int size, int fill, CountDownLatch released) {
-        ByteBuf buf = new UnpooledUnsafeDirectByteBuf(ByteBufAllocator.DEFAULT, size, size) {
-            @Override
-            protected void deallocate() {
-                super.deallocate();
-                released.countDown();
-            }
-        };
-        assumeTrue(buf.hasMemoryAddress(), "no memory address without Unsafe");
+        // Where Netty has Unsafe only its Unsafe-backed buffer knows its address. Where it has not (Java 25+ by
+        // default) that class cannot even write, and the plain one knows its address instead: Netty allocates it
+        // through the foreign-memory API there.
+        ByteBuf buf = PlatformDependent.hasUnsafe()
+                ? new UnpooledUnsafeDirectByteBuf(ByteBufAllocator.DEFAULT, size, size) {
+                    @Override
+                    protected void deallocate() {
+                        super.deallocate();
+                        released.countDown();
+                    }
+                }
+                : new UnpooledDirectByteBuf(ByteBufAllocator.DEFAULT, size, size) {
+                    @Override
+                    protected void deallocate() {
+                        super.deallocate();
+                        released.countDown();
+                    }
+                };
+        assumeTrue(buf.hasMemoryAddress(), "Netty gives this JVM's direct buffers no memory address");
         for (int i = 0; i < size; i++) {
             buf.writeByte(fill);
         }

@@ -47,7 +47,9 @@ public final class ModuleUser {
     public static void main(String[] args) throws Exception {
         for (String name : new String[] {"org.iouring4j.ring", "org.iouring4j.transport"}) {
             Module module = ModuleLayer.boot().findModule(name).orElseThrow();
-            System.out.println("exports " + name + " " + module.getDescriptor().exports());
+            // Sorted: a descriptor's exports are a set, printed in no fixed order.
+            System.out.println("exports " + name + " " + new java.util.TreeSet<>(
+                    module.getDescriptor().exports().stream().map(Object::toString).toList()));
         }
 
         // Loading names no access: a Class object is no way in by itself.

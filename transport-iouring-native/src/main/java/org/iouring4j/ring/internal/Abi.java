@@ -365,7 +365,8 @@ public final class Abi {
      *     __u32 stx_mask;  __u32 stx_blksize;  __u64 stx_attributes;
      *     __u32 stx_nlink;  __u32 stx_uid;  __u32 stx_gid;  __u16 stx_mode;  __u16 __spare0[1];
      *     __u64 stx_ino;  __u64 stx_size;  __u64 stx_blocks;  __u64 stx_attributes_mask;
-     *     struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;  // { __s64 tv_sec; __u32 tv_nsec; __s32 __reserved; }
+     *     struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+     *         // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; __s32 __reserved; };
      *     __u32 stx_rdev_major;  __u32 stx_rdev_minor;  __u32 stx_dev_major;  __u32 stx_dev_minor;
      *     __u64 stx_mnt_id;
      *     __u32 stx_dio_mem_align;  __u32 stx_dio_offset_align;   // Linux 6.1, with STATX_DIOALIGN
