@@ -23,6 +23,9 @@ usage() {
     exit 2
 }
 
+# Everything runs inside main, so bash has read the whole file before it starts: editing the script while a run
+# is under way (they last long) cannot change what that run does.
+main() {
 ARCH=${1:-}
 SUITE=${2:-bookworm}
 SETS=${3:-ring,smoke}
@@ -81,7 +84,7 @@ if [[ ! -e $ROOTFS/.emu-complete ]]; then
     mmdebstrap --mode=root --variant=apt --arch="$DEB_ARCH" \
         --include=openjdk-17-jre-headless,iproute2,procps,kmod,initramfs-tools,linux-image-"$DEB_ARCH" \
         --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
-        --dpkgopt='path-exclude=/usr/share/locale/*' \
+        --dpkgopt='path-exclude=/usr/share/locale/*' --setup-hook="$REPO/scripts/emu/initramfs-setup.sh" \
         bookworm "$ROOTFS" \
         "deb $MIRROR bookworm main" "deb $MIRROR bookworm-updates main" \
         "deb $SECURITY_MIRROR bookworm-security main" >&2
@@ -107,6 +110,7 @@ Package: *
 Pin: release n=$security
 Pin-Priority: 100
 EOF
+    "$REPO/scripts/emu/initramfs-setup.sh" "$ROOTFS"
     mount --bind /proc "$ROOTFS/proc"
     mount --bind /sys "$ROOTFS/sys"
     mount --bind /dev "$ROOTFS/dev"
@@ -301,3 +305,6 @@ grep -q "EMU-RESULT" "$SUMMARY" || die "no test results (see $CONSOLE_LOG)"
 if grep "EMU-RESULT" "$SUMMARY" | grep -qv "failed=0 "; then
     exit 1
 fi
+}
+
+main "$@"
