@@ -78,17 +78,22 @@ fi
 # --- 2. guest root file system (cached) --------------------------------------------------------------------------
 ROOTFS=$CACHE/rootfs
 mkdir -p "$CACHE"
-if [[ ! -e $ROOTFS/.emu-complete ]]; then
+# mount and iproute2 for the guest's init (the apt variant has neither), procps for sysctl, kmod and
+# initramfs-tools for the kernels' initrds.
+GUEST_PACKAGES=openjdk-17-jre-headless,mount,iproute2,procps,kmod,initramfs-tools,linux-image-$DEB_ARCH
+# The marker holds the package list: a changed list builds the root file system anew.
+if [[ $(cat "$ROOTFS/.emu-complete" 2>/dev/null) != "$GUEST_PACKAGES" ]]; then
     log "building the $DEB_ARCH bookworm root file system in $ROOTFS (minutes; longer under binfmt emulation)"
     rm -rf "$ROOTFS"
     mmdebstrap --mode=root --variant=apt --arch="$DEB_ARCH" \
-        --include=openjdk-17-jre-headless,iproute2,procps,kmod,initramfs-tools,linux-image-"$DEB_ARCH" \
+        --include="$GUEST_PACKAGES" \
         --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
-        --dpkgopt='path-exclude=/usr/share/locale/*' --setup-hook="$REPO/scripts/emu/initramfs-setup.sh" \
+        --dpkgopt='path-exclude=/usr/share/locale/*' --setup-hook="$REPO/scripts/emu/rootfs-setup.sh" \
         bookworm "$ROOTFS" \
         "deb $MIRROR bookworm main" "deb $MIRROR bookworm-updates main" \
         "deb $SECURITY_MIRROR bookworm-security main" >&2
-    touch "$ROOTFS/.emu-complete"
+    echo "$GUEST_PACKAGES" > "$ROOTFS/.emu-complete"
+    rm -f "$CACHE/root.img"
 fi
 
 # Kernel of another suite, installed next to bookworm's in the same root (its modules in their own directory).
@@ -110,7 +115,7 @@ Package: *
 Pin: release n=$security
 Pin-Priority: 100
 EOF
-    "$REPO/scripts/emu/initramfs-setup.sh" "$ROOTFS"
+    "$REPO/scripts/emu/rootfs-setup.sh" "$ROOTFS"
     mount --bind /proc "$ROOTFS/proc"
     mount --bind /sys "$ROOTFS/sys"
     mount --bind /dev "$ROOTFS/dev"
@@ -271,11 +276,9 @@ if [[ $ARCH == aarch64 ]]; then
 else
     QEMU=qemu-system-x86_64
     QEMU_ARGS+=(-M q35 -append "$CMDLINE console=ttyS0")
-    # KVM when /dev/kvm works here (a paused machine that is still alive after 5 s started), else TCG.
-    kvm_rc=0
-    [[ ${EMU_KVM:-1} == 1 && -w /dev/kvm ]] && { timeout 5 "$QEMU" -accel kvm -M q35 -nodefaults -display none -S \
-        < /dev/null > /dev/null 2>&1 || kvm_rc=$?; }
-    if ((kvm_rc == 124)); then
+    # KVM when the CPU offers virtualisation: /dev/kvm alone is not enough (on a Firecracker VM without nested
+    # virtualisation it exists and qemu starts, but the guest kernel hangs before its first message).
+    if [[ ${EMU_KVM:-1} == 1 && -w /dev/kvm ]] && grep -qw -m1 'vmx\|svm' /proc/cpuinfo; then
         QEMU_ARGS+=(-accel kvm -cpu host)
         ACCEL=kvm
     else
