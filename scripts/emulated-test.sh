@@ -8,7 +8,8 @@
 #   KERNEL_SUITE  the Debian suite whose kernel boots the guest: bookworm (6.1, default), bullseye (5.10, below the
 #                 transport's 5.11 floor: shows the unavailability message), trixie (6.12)
 #   TEST_SETS     comma-separated, default "ring,smoke": ring (the ring library's tests), smoke (EchoSmokeTest),
-#                 loop (UringIoHandlerTest), echo (the transport's Netty-testsuite *Echo* classes), all
+#                 loop (UringIoHandlerTest), echo (the transport's Netty-testsuite *Echo* classes), all;
+#                 a set may name transport switches after colons: smoke:bufferRing=false:deferTaskrun=false
 #
 # The guest's user space is always Debian bookworm with its OpenJDK 17 (headless); only the kernel changes.
 # Caches (kept across `mvn clean`): ${IOURING4J_EMU_CACHE:-~/.cache/iouring4j-emu}/ARCH/ holds the root file
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -224,11 +225,12 @@ java -version 2>&1 | sed 's/^/EMU-JAVA /'
 java \$JAVA_OPTS -cp /emu/features:$TRANSPORT_CP EmuFeatures
 echo "EMU-FEATURES exit=\$?"
 
-# One JUnit console run: name, whether io_uring is required, class path, selectors. Prints one EMU-RESULT line.
+# One JUnit console run: name, whether io_uring is required, extra JVM options, class path, selectors.
+# Prints one EMU-RESULT line.
 run_set() {
-    name=\$1; require=\$2; cp=\$3; shift 3
+    name=\$1; require=\$2; options=\$3; cp=\$4; shift 4
     start=\$(date +%s)
-    java \$JAVA_OPTS -Diouring4j.requireUring=\$require -jar /emu/junit-console.jar execute --disable-banner \\
+    java \$JAVA_OPTS \$options -Diouring4j.requireUring=\$require -jar /emu/junit-console.jar execute --disable-banner \\
         --details=summary --details-theme=ascii --class-path "\$cp" --reports-dir /emu/results/\$name "\$@" \\
         > /tmp/\$name.out 2>&1
     rc=\$?
@@ -245,15 +247,20 @@ run_set() {
 EOF
     IFS=, read -ra wanted <<< "$SETS"
     for set in "${wanted[@]}"; do
-        case $set in
-            ring) echo "run_set ring $REQUIRE '$NATIVE_CP' --select-package org.iouring4j.ring" ;;
-            smoke) echo "run_set smoke $REQUIRE '$TRANSPORT_CP' --select-class org.iouring4j.transport.EchoSmokeTest" ;;
-            loop) echo "run_set loop $REQUIRE '$TRANSPORT_CP' --select-class org.iouring4j.transport.UringIoHandlerTest" ;;
+        # A set may name transport switches after colons: smoke:bufferRing=false:sockNonEmpty=false.
+        options=""
+        IFS=: read -ra parts <<< "$set"
+        for switch in "${parts[@]:1}"; do options+=" -Diouring4j.$switch"; done
+        name=${set//[:=]/-}
+        case ${parts[0]} in
+            ring) echo "run_set $name $REQUIRE '$options' '$NATIVE_CP' --select-package org.iouring4j.ring" ;;
+            smoke) echo "run_set $name $REQUIRE '$options' '$TRANSPORT_CP' --select-class org.iouring4j.transport.EchoSmokeTest" ;;
+            loop) echo "run_set $name $REQUIRE '$options' '$TRANSPORT_CP' --select-class org.iouring4j.transport.UringIoHandlerTest" ;;
             echo)
                 # One JVM per class, as surefire forks them (the testsuite keeps static event loop groups).
                 for cls in $(cd "$PAYLOAD/transport-test-classes" && ls org/iouring4j/transport/testsuite/*Echo*Test.class); do
                     cls=${cls%.class}; cls=${cls//\//.}
-                    echo "run_set echo-${cls##*.} $REQUIRE '$TRANSPORT_CP' --select-class $cls"
+                    echo "run_set $name-${cls##*.} $REQUIRE '$options' '$TRANSPORT_CP' --select-class $cls"
                 done ;;
             *) die "unknown test set $set" ;;
         esac
