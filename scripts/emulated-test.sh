@@ -9,7 +9,8 @@
 #                 transport's 5.11 floor: shows the unavailability message), trixie (6.12)
 #   TEST_SETS     comma-separated, default "ring,smoke": ring (the ring library's tests), smoke (EchoSmokeTest),
 #                 loop (UringIoHandlerTest), echo (the transport's Netty-testsuite *Echo* classes), all;
-#                 a set may name transport switches after colons: smoke:bufferRing=false:deferTaskrun=false
+#                 a set may name transport switches after colons: smoke:bufferRing=false:deferTaskrun=false;
+#                 or a test class: org.iouring4j.ring.SockNonEmptyTest
 #
 # The guest's user space is always Debian bookworm with its OpenJDK 17 (headless); only the kernel changes.
 # Caches (kept across `mvn clean`): ${IOURING4J_EMU_CACHE:-~/.cache/iouring4j-emu}/ARCH/ holds the root file
@@ -21,7 +22,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -256,6 +257,7 @@ EOF
             ring) echo "run_set $name $REQUIRE '$options' '$NATIVE_CP' --select-package org.iouring4j.ring" ;;
             smoke) echo "run_set $name $REQUIRE '$options' '$TRANSPORT_CP' --select-class org.iouring4j.transport.EchoSmokeTest" ;;
             loop) echo "run_set $name $REQUIRE '$options' '$TRANSPORT_CP' --select-class org.iouring4j.transport.UringIoHandlerTest" ;;
+            org.iouring4j.*) echo "run_set ${name##*.} $REQUIRE '$options' '$TRANSPORT_CP:/emu/native-test-classes' --select-class ${parts[0]}" ;;
             echo)
                 # One JVM per class, as surefire forks them (the testsuite keeps static event loop groups).
                 for cls in $(cd "$PAYLOAD/transport-test-classes" && ls org/iouring4j/transport/testsuite/*Echo*Test.class); do
