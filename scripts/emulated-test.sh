@@ -122,9 +122,15 @@ EOF
     mount --bind /proc "$ROOTFS/proc"
     mount --bind /sys "$ROOTFS/sys"
     mount --bind /dev "$ROOTFS/dev"
-    local rc=0
-    (chroot "$ROOTFS" apt-get update -q && DEBIAN_FRONTEND=noninteractive chroot "$ROOTFS" \
-        apt-get install -y -q --no-install-recommends -t "$suite" "linux-image-$DEB_ARCH") >&2 || rc=$?
+    local rc=0 image
+    # The suite's linux-image-ARCH is older than bookworm's (installed), so apt would keep that one: install the
+    # versioned image package it depends on instead, which only the older suite has.
+    chroot "$ROOTFS" apt-get update -q >&2 || rc=$?
+    image=$(chroot "$ROOTFS" apt-cache show "linux-image-$DEB_ARCH/$security" "linux-image-$DEB_ARCH/$suite" \
+        2>/dev/null | sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -1)
+    [[ -n $image ]] || rc=1
+    ((rc == 0)) && { DEBIAN_FRONTEND=noninteractive chroot "$ROOTFS" \
+        apt-get install -y -q --no-install-recommends "$image" >&2 || rc=$?; }
     umount "$ROOTFS/dev" "$ROOTFS/sys" "$ROOTFS/proc"
     ((rc == 0)) || die "could not install $suite's kernel"
     chroot "$ROOTFS" apt-get clean
