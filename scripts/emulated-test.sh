@@ -122,15 +122,22 @@ EOF
     mount --bind /proc "$ROOTFS/proc"
     mount --bind /sys "$ROOTFS/sys"
     mount --bind /dev "$ROOTFS/dev"
-    local rc=0 image
+    local rc=1 image release
     # The suite's linux-image-ARCH is older than bookworm's (installed), so apt would keep that one: install the
-    # versioned image package it depends on instead, which only the older suite has.
-    chroot "$ROOTFS" apt-get update -q >&2 || rc=$?
-    image=$(chroot "$ROOTFS" apt-cache show "linux-image-$DEB_ARCH/$security" "linux-image-$DEB_ARCH/$suite" \
-        2>/dev/null | sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -1)
-    [[ -n $image ]] || rc=1
-    ((rc == 0)) && { DEBIAN_FRONTEND=noninteractive chroot "$ROOTFS" \
-        apt-get install -y -q --no-install-recommends "$image" >&2 || rc=$?; }
+    # versioned image package it depends on instead, which only the older suite has. The security archive's
+    # first; a mirror may list a package its pool lacks (404), then the suite's own release.
+    if chroot "$ROOTFS" apt-get update -q >&2; then
+        for release in "$security" "$suite"; do
+            image=$(chroot "$ROOTFS" apt-cache show "linux-image-$DEB_ARCH/$release" 2>/dev/null \
+                | sed -n 's/^Depends: \(linux-image-[^ ,]*\) (= \([^)]*\)).*/\1=\2/p' | head -1)
+            [[ -n $image ]] || continue
+            if DEBIAN_FRONTEND=noninteractive chroot "$ROOTFS" \
+                    apt-get install -y -q --no-install-recommends "$image" >&2; then
+                rc=0
+                break
+            fi
+        done
+    fi
     umount "$ROOTFS/dev" "$ROOTFS/sys" "$ROOTFS/proc"
     ((rc == 0)) || die "could not install $suite's kernel"
     chroot "$ROOTFS" apt-get clean
