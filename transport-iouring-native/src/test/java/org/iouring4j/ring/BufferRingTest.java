@@ -27,6 +27,7 @@ class BufferRingTest {
 
     @Test
     void multishotRecvNamesTheProvidedBufferOfEachReceive() throws Exception {
+        assumeTrue(KernelFeatures.system().multishotRecv(), "provided-buffer rings and multishot RECV need Linux 6.0");
         int[] pair = FileDescriptors.socketPair();
         try (NativeMemory pool = NativeMemory.allocate(BUFFERS * BUFFER_SIZE);
              NativeMemory out = NativeMemory.allocate(BUFFER_SIZE);
@@ -71,6 +72,7 @@ class BufferRingTest {
 
     @Test
     void recvWithEmptyGroupFailsWithEnobufs() throws Exception {
+        assumeTrue(KernelFeatures.system().multishotRecv(), "provided-buffer rings and multishot RECV need Linux 6.0");
         int[] pair = FileDescriptors.socketPair();
         try (NativeMemory out = Completions.memoryOf(new byte[] {42});
              Ring ring = Ring.open(RingConfig.defaults())) {
