@@ -51,7 +51,7 @@ class EchoSmokeTest {
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             InetSocketAddress address = (InetSocketAddress) server.localAddress();
             try (java.net.Socket client = new java.net.Socket(address.getAddress(), address.getPort())) {
-                client.setSoTimeout(5000);
+                client.setSoTimeout(20_000);
                 byte[] request = new byte[2048];
                 new Random(7).nextBytes(request);
                 for (int round = 0; round < 3; round++) {
