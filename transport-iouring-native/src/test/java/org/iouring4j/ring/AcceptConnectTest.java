@@ -17,6 +17,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** ACCEPT (single and multishot) and CONNECT on loopback TCP. */
 @ExtendWith(RequiresIoUring.class)
@@ -82,6 +83,7 @@ class AcceptConnectTest {
 
     @Test
     void multishotAcceptPostsOneCqeWithMorePerConnectionUntilCancelled() throws Exception {
+        assumeTrue(KernelFeatures.system().multishotAccept(), "multishot ACCEPT needs Linux 5.19");
         try (Ring ring = Ring.open(RingConfig.defaults())) {
             SubmissionQueue sq = ring.submissionQueue();
             sq.addMultishotAccept(listener, 0, 0, SOCK_CLOEXEC, 1);

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** A provided-buffer ring feeding a multishot RECV: each receive lands in a kernel-picked buffer it names. */
 @ExtendWith(RequiresIoUring.class)
@@ -26,6 +27,7 @@ class BufferRingTest {
 
     @Test
     void multishotRecvNamesTheProvidedBufferOfEachReceive() throws Exception {
+        assumeTrue(KernelFeatures.system().multishotRecv(), "provided-buffer rings and multishot RECV need Linux 6.0");
         int[] pair = FileDescriptors.socketPair();
         try (NativeMemory pool = NativeMemory.allocate(BUFFERS * BUFFER_SIZE);
              NativeMemory out = NativeMemory.allocate(BUFFER_SIZE);
@@ -70,6 +72,7 @@ class BufferRingTest {
 
     @Test
     void recvWithEmptyGroupFailsWithEnobufs() throws Exception {
+        assumeTrue(KernelFeatures.system().multishotRecv(), "provided-buffer rings and multishot RECV need Linux 6.0");
         int[] pair = FileDescriptors.socketPair();
         try (NativeMemory out = Completions.memoryOf(new byte[] {42});
              Ring ring = Ring.open(RingConfig.defaults())) {
@@ -91,6 +94,8 @@ class BufferRingTest {
      */
     @Test
     void anIncrementalRingFillsOneBufferWithSuccessiveReceives() throws Exception {
+        // Linux 6.12: older kernels refuse the flag with EINVAL (KernelFeaturesTest checks that 6.12+ reports it).
+        assumeTrue(KernelFeatures.system().bufferRingIncremental(), "IOU_PBUF_RING_INC needs Linux 6.12");
         int[] pair = FileDescriptors.socketPair();
         try (NativeMemory pool = NativeMemory.allocate(BUFFER_SIZE);
              NativeMemory out = NativeMemory.allocate(BUFFER_SIZE);
