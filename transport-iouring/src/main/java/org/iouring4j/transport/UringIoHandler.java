@@ -1,6 +1,6 @@
 package org.iouring4j.transport;
 
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -238,7 +238,9 @@ public final class UringIoHandler implements IoHandler {
         if (providedBuffers == null && !providedBuffersRefused && !destroying) {
             try {
                 providedBuffers = ProvidedBuffers.open(ring, config.bufferRingEntries(),
-                        config.bufferRingBufferSize(), Uring.BUFFER_RING_INCREMENTAL, ByteBufAllocator.DEFAULT);
+                        // Netty's pooled allocator, not 4.2's default adaptive one: its slices come from a
+                        // recycler, so an incremental ring's slice per receive allocates nothing (adaptive: 40 B).
+                        config.bufferRingBufferSize(), Uring.BUFFER_RING_INCREMENTAL, PooledByteBufAllocator.DEFAULT);
             } catch (NativeIoException | RuntimeException e) {
                 providedBuffersRefused = true;
                 logger.warn("Could not set up a provided-buffer ring; MULTISHOT reads fall back to RECV", e);
