@@ -422,8 +422,8 @@ public final class TransportComparison {
         }
         if (settings.scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.STATIC_FILE)) {
             notes.add("Static file: wrk (-t1, keep-alive) GETs one file from StaticFileServer, which opens, reads"
-                    + " and closes it for every request: on iouring4j through the loop's ring (OPENAT, READ, and"
-                    + " STATX then UringChunkedFile past the first 64 KiB chunk; CLOSE), on iouring4j-splice as a"
+                    + " and closes it for every request: on iouring4j through the loop's ring (OPENAT; a 64 KiB READ"
+                    + " with a one-byte READ past it, which finds the end, so no STATX; CLOSE), on iouring4j-splice as a"
                     + " DefaultFileRegion (SPLICE), on nio, epoll and netty-iouring as a DefaultFileRegion (sendfile"
                     + " or splice), on epoll-blocking by blocking ChunkedNioFile reads on the loop. The file stays in"
                     + " the page cache throughout.");
