@@ -425,9 +425,9 @@ public final class TransportComparison {
             notes.add("Static file: wrk (-t1, keep-alive) GETs one file from StaticFileServer, which opens, reads"
                     + " and closes it for every request: on iouring4j through the loop's ring (OPENAT; a 64 KiB READ"
                     + " with a one-byte READ past it, which finds the end, so no STATX; CLOSE), on iouring4j-splice"
-                    + " as a DefaultFileRegion (SPLICE), on nio, epoll and netty-iouring as a DefaultFileRegion (sendfile"
-                    + " or splice), on epoll-blocking by blocking ChunkedNioFile reads on the loop. The file stays in"
-                    + " the page cache throughout.");
+                    + " as a DefaultFileRegion (SPLICE), on nio, epoll and netty-iouring as a DefaultFileRegion"
+                    + " (sendfile or splice), on epoll-blocking by blocking ChunkedNioFile reads on the loop. The file"
+                    + " stays in the page cache throughout.");
         }
         return notes;
     }
