@@ -51,7 +51,8 @@ import java.util.Map;
  *       fresh server), {@code file-download-1g} (2 parallel downloads of a 1 GiB {@code DefaultFileRegion} from
  *       {@code FileServer}, a file the run writes to the temporary directory and deletes: MiB/s, server CPU per
  *       MiB) and {@code static-file-64k} ({@code wrk} GETs of a 64 KiB file from {@code StaticFileServer}, best
- *       with {@code -Dtransports=iouring4j,epoll-blocking,nio}), e.g. {@code -Dscenarios=idle-10k,file-download-1g}</li>
+ *       with {@code -Dtransports=iouring4j,epoll-blocking,nio}),
+ *       e.g. {@code -Dscenarios=idle-10k,file-download-1g}</li>
  *   <li>{@code -Dtransports=iouring4j,nio,epoll,netty-iouring}: the servers to compare (the default); also
  *       {@code iouring4j-recv}, iouring4j with a RECV per read instead of its default multishot receives into a
  *       provided-buffer ring, {@code iouring4j-readv}, with READV scatter reads, and
@@ -422,11 +423,11 @@ public final class TransportComparison {
         }
         if (settings.scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.STATIC_FILE)) {
             notes.add("Static file: wrk (-t1, keep-alive) GETs one file from StaticFileServer, which opens, reads"
-                    + " and closes it for every request: on iouring4j through the loop's ring (OPENAT, READ, and"
-                    + " STATX then UringChunkedFile past the first 64 KiB chunk; CLOSE), on iouring4j-splice as a"
-                    + " DefaultFileRegion (SPLICE), on nio, epoll and netty-iouring as a DefaultFileRegion (sendfile"
-                    + " or splice), on epoll-blocking by blocking ChunkedNioFile reads on the loop. The file stays in"
-                    + " the page cache throughout.");
+                    + " and closes it for every request: on iouring4j through the loop's ring (OPENAT; a 64 KiB READ"
+                    + " with a one-byte READ past it, which finds the end, so no STATX; CLOSE), on iouring4j-splice"
+                    + " as a DefaultFileRegion (SPLICE), on nio, epoll and netty-iouring as a DefaultFileRegion"
+                    + " (sendfile or splice), on epoll-blocking by blocking ChunkedNioFile reads on the loop. The file"
+                    + " stays in the page cache throughout.");
         }
         return notes;
     }
