@@ -48,6 +48,40 @@ abstract class RandomReader implements AutoCloseable {
     /** Reads until {@code deadline} ({@link System#nanoTime()}) from one benchmark thread; returns reads done. */
     abstract long run(int thread, long deadline) throws Exception;
 
+    /** Starts one read of a block at a position. */
+    interface ReadStarter {
+        Future<Integer> read(ByteBuffer dst, long position) throws Exception;
+    }
+
+    /**
+     * Keeps {@code depth} reads in flight until {@code deadline}, waiting on the oldest and replacing it; returns
+     * the reads completed (those still in flight at the deadline are let finish, not counted).
+     */
+    long readWaitingOnOldest(int thread, long deadline, ReadStarter start) throws Exception {
+        SplittableRandom random = new SplittableRandom(thread);
+        ByteBuffer[] buffers = new ByteBuffer[depth];
+        @SuppressWarnings("unchecked")
+        Future<Integer>[] reads = (Future<Integer>[]) new Future<?>[depth];
+        for (int i = 0; i < depth; i++) {
+            buffers[i] = blockBuffer();
+            reads[i] = start.read(buffers[i], randomPosition(random));
+        }
+        long done = 0;
+        for (int i = 0; ; i = (i + 1) % depth) {
+            check(reads[i].get(10, TimeUnit.SECONDS));
+            done++;
+            if (System.nanoTime() - deadline >= 0) {
+                break;
+            }
+            buffers[i].clear();
+            reads[i] = start.read(buffers[i], randomPosition(random));
+        }
+        for (Future<Integer> read : reads) {
+            read.get(10, TimeUnit.SECONDS);
+        }
+        return done;
+    }
+
     long randomPosition(SplittableRandom random) {
         return random.nextLong(blocks) * BLOCK;
     }
@@ -121,28 +155,7 @@ abstract class RandomReader implements AutoCloseable {
 
         @Override
         long run(int thread, long deadline) throws Exception {
-            SplittableRandom random = new SplittableRandom(thread);
-            ByteBuffer[] buffers = new ByteBuffer[depth];
-            @SuppressWarnings("unchecked")
-            Future<Integer>[] reads = (Future<Integer>[]) new Future<?>[depth];
-            for (int i = 0; i < depth; i++) {
-                buffers[i] = blockBuffer();
-                reads[i] = channel.read(buffers[i], randomPosition(random));
-            }
-            long done = 0;
-            for (int i = 0; ; i = (i + 1) % depth) {
-                check(reads[i].get(10, TimeUnit.SECONDS));
-                done++;
-                if (System.nanoTime() - deadline >= 0) {
-                    break;
-                }
-                buffers[i].clear();
-                reads[i] = channel.read(buffers[i], randomPosition(random));
-            }
-            for (Future<Integer> read : reads) {
-                read.get(10, TimeUnit.SECONDS); // in flight at the deadline: not counted, but let finish
-            }
-            return done;
+            return readWaitingOnOldest(thread, deadline, channel::read);
         }
 
         @Override
@@ -171,28 +184,7 @@ abstract class RandomReader implements AutoCloseable {
 
         @Override
         long run(int thread, long deadline) throws Exception {
-            SplittableRandom random = new SplittableRandom(thread);
-            ByteBuffer[] buffers = new ByteBuffer[depth];
-            @SuppressWarnings("unchecked")
-            CompletableFuture<Integer>[] reads = (CompletableFuture<Integer>[]) new CompletableFuture<?>[depth];
-            for (int i = 0; i < depth; i++) {
-                buffers[i] = blockBuffer();
-                reads[i] = file.read(buffers[i], randomPosition(random));
-            }
-            long done = 0;
-            for (int i = 0; ; i = (i + 1) % depth) {
-                check(reads[i].get(10, TimeUnit.SECONDS));
-                done++;
-                if (System.nanoTime() - deadline >= 0) {
-                    break;
-                }
-                buffers[i].clear();
-                reads[i] = file.read(buffers[i], randomPosition(random));
-            }
-            for (CompletableFuture<Integer> read : reads) {
-                read.get(10, TimeUnit.SECONDS);
-            }
-            return done;
+            return readWaitingOnOldest(thread, deadline, file::read);
         }
 
         @Override
