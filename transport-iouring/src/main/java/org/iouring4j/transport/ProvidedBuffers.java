@@ -23,8 +23,8 @@ import org.iouring4j.ring.Ring;
  * receives: the kernel puts each receive's bytes right after the previous one's and says
  * {@code IORING_CQE_F_BUF_MORE} while the buffer has room left, so a 64-byte message takes 64 bytes of a buffer,
  * not a whole one. The loop then hands out a retained slice of the receive's bytes and keeps the buffer in the
- * ring; the receive that fills it (no {@code BUF_MORE}) gets the buffer itself, read from where its bytes start,
- * and the slot is refilled. The kernel fills a buffer's receives in the order their completions are posted, which
+ * ring; the receive that fills it (no {@code BUF_MORE}) gets the last slice, the ring's reference to the buffer
+ * is released, and the slot is refilled. The kernel fills a buffer's receives in the order their completions are posted, which
  * is what lets a per-buffer count of bytes handed out say where the next receive's bytes start. Loop thread only.
  */
 final class ProvidedBuffers implements AutoCloseable {
@@ -91,14 +91,22 @@ final class ProvidedBuffers implements AutoCloseable {
             }
             consumed[id] = 0;
         }
-        // The kernel is done with the buffer: it becomes the caller's, its slices (if any) sharing its count.
+        // The kernel is done with the buffer. Untouched before, it becomes the caller's; with earlier receives'
+        // slices still out there, the caller gets a slice too (one whole buffer handed out would let a
+        // discardReadBytes() or a write past its bytes overwrite theirs), and the ring's reference goes.
         buffers[id] = null;
-        buf.setIndex(start, start + length);
+        ByteBuf received;
+        if (start == 0) {
+            received = buf.writerIndex(length);
+        } else {
+            received = buf.retainedSlice(start, length);
+            buf.release();
+        }
         if (!fill(id)) {
             emptySlots++;
         }
         ring.publish();
-        return buf;
+        return received;
     }
 
     /**
