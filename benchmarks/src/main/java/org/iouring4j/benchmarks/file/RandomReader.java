@@ -82,6 +82,12 @@ abstract class RandomReader implements AutoCloseable {
         return done;
     }
 
+    /** Opens {@code path} read-only on {@code driver}, with O_DIRECT when {@code direct}. */
+    static UringFile openForReads(UringFileDriver driver, Path path, boolean direct) throws Exception {
+        return driver.open(path, FileDescriptors.O_RDONLY | (direct ? FileDescriptors.O_DIRECT : 0), 0)
+                .get(10, TimeUnit.SECONDS);
+    }
+
     long randomPosition(SplittableRandom random) {
         return random.nextLong(blocks) * BLOCK;
     }
@@ -173,8 +179,7 @@ abstract class RandomReader implements AutoCloseable {
                 throws Exception {
             super(path, direct, size, depth);
             this.driver = driver;
-            this.file = driver.open(path, FileDescriptors.O_RDONLY | (direct ? FileDescriptors.O_DIRECT : 0), 0)
-                    .get(10, TimeUnit.SECONDS);
+            this.file = openForReads(driver, path, direct);
         }
 
         @Override
@@ -205,8 +210,7 @@ abstract class RandomReader implements AutoCloseable {
                 throws Exception {
             super(path, direct, size, depth);
             this.driver = driver;
-            this.file = driver.open(path, FileDescriptors.O_RDONLY | (direct ? FileDescriptors.O_DIRECT : 0), 0)
-                    .get(10, TimeUnit.SECONDS);
+            this.file = openForReads(driver, path, direct);
         }
 
         @Override
